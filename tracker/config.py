@@ -1,0 +1,687 @@
+"""The one policy file, ``tracker.yml``: loaded once, validated, passed down as typed objects.
+
+Pydantic checks shapes (unknown keys, types, durations); :func:`_cross_check` checks
+references (a grade not in the scale, a role with nobody in it, overlapping windows).
+Every fault is reported as ``file: key.path: what is wrong`` and raises
+:class:`~tracker.errors.ConfigError` before anything is touched.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic.functional_validators import field_validator
+from pydantic.json_schema import WithJsonSchema
+
+from tracker.errors import ConfigError
+
+# ----------------------------------------------------------------------------- scalars
+
+_DURATION_RE = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+def parse_duration(value: Any) -> int:
+    """'1h30m' -> 5400 seconds. Integers are seconds. Zero and negatives are refused."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration such as 15m, 2h or 1d")
+    if isinstance(value, int | float):
+        seconds = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.startswith("-"):
+            raise ValueError(f"must be a positive duration, not {value!r}")
+        match = _DURATION_RE.match(text)
+        if not text or not match or not any(match.groups()):
+            raise ValueError(f"must be a duration such as 15m, 2h or 1d, not {value!r}")
+        d, h, m, s = (int(g) if g else 0 for g in match.groups())
+        seconds = d * 86400 + h * 3600 + m * 60 + s
+    else:
+        raise ValueError("must be a duration such as 15m, 2h or 1d")
+    if seconds <= 0:
+        raise ValueError(f"must be a positive duration, not {value!r}")
+    return seconds
+
+
+def format_duration(seconds: int) -> str:
+    """5400 -> '1h30m' (the inverse of parse_duration, for messages and files)."""
+    seconds = int(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
+
+
+Duration = Annotated[
+    int,
+    BeforeValidator(parse_duration),
+    WithJsonSchema({"type": ["string", "integer"], "description": "e.g. 15m, 2h, 1d30m"}),
+]
+
+_TIME_RE = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_window(value: Any) -> tuple[int, int]:
+    """'09:00-18:00' -> (540, 1080) minutes after midnight. End may be 24:00."""
+    if not isinstance(value, str) or "-" not in value:
+        raise ValueError(f"must be a window such as 09:00-18:00, not {value!r}")
+    start_s, end_s = (p.strip() for p in value.split("-", 1))
+    bounds = []
+    for part in (start_s, end_s):
+        match = _TIME_RE.match(part)
+        if not match or (match.group(1) == "24" and match.group(2) != "00"):
+            raise ValueError(f"must be a window such as 09:00-18:00, not {value!r}")
+        bounds.append(int(match.group(1)) * 60 + int(match.group(2)))
+    if bounds[1] <= bounds[0]:
+        raise ValueError(f"window {value!r} ends before it starts (split windows that cross midnight)")
+    return bounds[0], bounds[1]
+
+
+Window = Annotated[
+    tuple[int, int],
+    BeforeValidator(parse_window),
+    WithJsonSchema({"type": "string", "pattern": r"^\d\d:\d\d-\d\d:\d\d$"}),
+]
+
+Scalar = str | int | float | bool
+
+
+class Range(BaseModel):
+    """A numeric band: every bound given must hold."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+
+    def contains(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return (
+            (self.gt is None or value > self.gt)
+            and (self.gte is None or value >= self.gte)
+            and (self.lt is None or value < self.lt)
+            and (self.lte is None or value <= self.lte)
+        )
+
+
+def _matcher_kind(value: Any) -> str:
+    if isinstance(value, dict | Range):
+        return "band"
+    return "any_of" if isinstance(value, list) else "value"
+
+
+Matcher = Annotated[
+    Annotated[Scalar, Tag("value")] | Annotated[list[Scalar], Tag("any_of")] | Annotated[Range, Tag("band")],
+    Discriminator(_matcher_kind),
+]
+
+
+def matches(matcher: Matcher, value: Any) -> bool:
+    """One fact against one matcher: equality, any-of, or a numeric band."""
+    if isinstance(matcher, Range):
+        return matcher.contains(value)
+    if isinstance(matcher, list):
+        if isinstance(value, list | tuple | frozenset | set):
+            return any(v in matcher for v in value)
+        return value in matcher
+    if isinstance(value, list | tuple | frozenset | set):
+        return matcher in value
+    return value == matcher
+
+
+def condition_holds(when: dict[str, Matcher], facts: dict[str, Any]) -> bool:
+    return all(matches(m, facts.get(k)) for k, m in when.items())
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ----------------------------------------------------------------------------- parts
+
+
+class Named(_Model):
+    """Something with an id and a display name in each language."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    name: str
+    name_en: str | None = None
+    description: str = ""
+
+    def label(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
+
+
+class Grade(Named):
+    color: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{6}$")] = "d73a4a"
+
+
+class Role(_Model):
+    name: str
+    name_en: str | None = None
+    members: Annotated[list[str], Field(min_length=1)]
+
+    @property
+    def users(self) -> list[str]:
+        """Members that can be assigned (teams, written @org/team, can only be mentioned)."""
+        return [m for m in self.members if "/" not in m]
+
+    def mentions(self) -> list[str]:
+        return [m if m.startswith("@") else f"@{m}" for m in self.members]
+
+    def label(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
+
+
+FieldKind = Literal["input", "textarea", "dropdown", "checkboxes", "number", "ratio", "datetime"]
+
+
+class FormField(_Model):
+    """One answer on an intake form. ``id`` is also the fact name rules use."""
+
+    label: str
+    label_en: str | None = None
+    kind: FieldKind = "input"
+    description: str = ""
+    options: list[Named] = []
+    required: bool = False
+    multiple: bool = False
+    private: bool = False  # never published
+    placeholder: str = ""
+    render: str | None = None  # code highlighting for textarea
+
+    def text(self, locale: str) -> str:
+        return self.label_en if locale == "en" and self.label_en else self.label
+
+
+class Form(Named):
+    type: str  # ticket type id
+    fields: Annotated[list[str], Field(min_length=1)]
+    labels: list[str] = []
+    title_prefix: str = ""
+
+
+class Rule(_Model):
+    """If every fact in ``when`` matches, the ticket is at least ``grade``."""
+
+    when: dict[str, Matcher] = {}
+    grade: str
+    incident: bool = False  # the rule alone opens an incident (e.g. affected ratio >= 1 %)
+    note: str = ""
+
+
+class Grading(_Model):
+    default: str
+    rules: list[Rule] = []
+    owners: dict[str, str] = {}  # grade -> role who owns it end to end
+    circles: dict[str, list[str]] = {}  # grade -> roles told when the circle widens
+    field: str | None = None  # a form field that states the grade directly (e.g. priority)
+
+
+class Surge(_Model):
+    """Same-group tickets inside a sliding window over a tier's threshold open one incident."""
+
+    window: Duration
+    group_by: str  # fact that names the group (e.g. problem_class)
+    tier_fact: str = "tier"
+    thresholds: dict[str, dict[str, Annotated[int, Field(ge=1)]]]  # group -> tier -> count
+    grade: dict[str, str] = {}  # group -> minimum grade of the incident
+    type: str | None = None  # ticket type of the incident (default: the members' type)
+
+
+class Measure(_Model):
+    """One input of the final grade: the ticket's highest band wins."""
+
+    fact: str
+    bands: dict[str, Range]  # grade -> band
+
+
+class FinalGrade(_Model):
+    measures: list[Measure] = []
+    include_first_grade: bool = True  # "complaints: per first-grade table"
+    resolve_within: dict[str, Duration] = {}  # final grade -> resolution target
+
+
+Trigger = Annotated[
+    str,
+    Field(
+        pattern=r"^(opened|graded|resolved|closed|confirmed|rated|staff_reply|assigned|"
+        r"command:[a-z][a-z0-9-]*|label:.+|clock:[a-z0-9_-]+)$"
+    ),
+]
+
+
+class Split(_Model):
+    """A limit that depends on the calendar state when the clock starts."""
+
+    working: Duration
+    off_hours: Duration | None = None  # manned off hours; default: same as working
+
+
+def _limit_kind(value: Any) -> str:
+    return "split" if isinstance(value, dict | Split) else "duration"
+
+
+Limit = Annotated[
+    Annotated[Duration, Tag("duration")] | Annotated[Split, Tag("split")],
+    Discriminator(_limit_kind),
+]
+
+
+def _within_kind(value: Any) -> str:
+    if isinstance(value, dict) and not set(value) <= {"working", "off_hours"}:
+        return "per_grade"
+    return "limit"
+
+
+Within = Annotated[
+    Annotated[Limit, Tag("limit")] | Annotated[dict[str, Limit], Tag("per_grade")],
+    Discriminator(_within_kind),
+]
+
+
+class Clock(Named):
+    applies: dict[str, Matcher] = {}
+    start: Trigger = "opened"
+    stop: Annotated[list[Trigger], Field(min_length=1)]
+    within: Within  # one limit, or per grade (a grade absent: no clock)
+    counting: Literal["elapsed", "manned", "working"] = "elapsed"
+    calendar: str = "default"
+    repeat: bool = False  # after each stop, the clock starts again (customer updates)
+    until: list[Trigger] = ["resolved"]  # for repeat clocks: when the cycle ends
+    at_risk: Annotated[float, Field(gt=0, lt=1)] = 0.8
+    ladder: str | dict[str, str] | None = None
+    checklist: list[str] = []  # a due item: what the written report must contain
+    stop_by: list[str] = []  # roles whose action stops it (empty: any staff)
+
+
+class LadderStep(_Model):
+    after: Annotated[int, BeforeValidator(lambda v: 0 if v in (0, "0") else parse_duration(v))] = 0
+    assign: list[str] = []
+    mention: list[str] = []
+    labels: list[str] = []
+    circle: bool = False  # also mention the grade's circle (grading.circles)
+
+
+class Ladder(_Model):
+    steps: Annotated[list[LadderStep], Field(min_length=1)]
+
+
+class Score(_Model):
+    score: int
+    name: str
+    name_en: str | None = None
+
+
+class Satisfaction(_Model):
+    scale: Annotated[list[Score], Field(min_length=2)]
+    close_at_or_above: int
+    escalate_at_or_below: int
+    escalate_to: str  # role
+    reopen_on_low: bool = False
+    penalties: dict[int, int] = {}  # score -> points deducted (reports)
+    request_on_resolve: bool = True
+
+
+class CloseRule(_Model):
+    """A ticket matching ``applies`` may close only after ``requires`` happened."""
+
+    applies: dict[str, Matcher] = {}
+    requires: Trigger
+    by: list[str] = []  # roles allowed to satisfy it (empty: any staff)
+
+
+class Labels(_Model):
+    grade: str = "grade:{id}"
+    type: str = "type:{id}"
+    category: str = "category:{id}"
+    breach: str = "sla:breach"
+    at_risk: str = "sla:at-risk"
+    needs_info: str = "needs-info"
+    incident: str = "incident"
+    paused: str = "waiting-customer"
+    resolved: str = "status:resolved"
+    kb: str = "kb"
+
+
+class Weekly(_Model):
+    weekdays: Annotated[list[int], Field(min_length=1)] = [1, 2, 3, 4, 5]
+
+
+class CalendarSpec(_Model):
+    """Working hours, manned off hours, and (everything else) unmanned hours."""
+
+    workdays: list[Annotated[int, Field(ge=1, le=7)]] = [1, 2, 3, 4, 5]  # ISO weekdays
+    workday: DaySchedule
+    restday: DaySchedule
+    official: Literal["cn", "none"] = "none"  # mainland China's holidays and make-up days
+    holidays: list[date] = []
+    makeup_workdays: list[date] = []
+
+
+class DaySchedule(_Model):
+    working: list[Window] = []
+    manned: list[Window] = []  # manned off hours
+
+
+CalendarSpec.model_rebuild()
+
+
+class Publishing(_Model):
+    site_name: str = "服务台"
+    site_name_en: str | None = None
+    private_fields: list[str] = []
+    kb_label: str = "kb"
+
+
+class Bot(_Model):
+    login: str = "github-actions[bot]"
+
+
+class Staff(_Model):
+    associations: list[str] = ["OWNER", "MEMBER", "COLLABORATOR"]
+
+
+class Config(_Model):
+    version: Literal[1] = 1
+    name: str
+    name_en: str | None = None
+    preset: str | None = None
+    locale: Literal["zh", "en"] = "zh"
+    timezone: str = "Asia/Shanghai"
+    bot: Bot = Bot()
+    staff: Staff = Staff()
+    roles: dict[str, Role]
+    calendars: dict[str, CalendarSpec]
+    grades: Annotated[list[Grade], Field(min_length=1)]  # highest first
+    types: Annotated[list[Named], Field(min_length=1)]
+    categories: list[Named] = []
+    fields: dict[str, FormField] = {}
+    forms: Annotated[list[Form], Field(min_length=1)]
+    grading: Grading
+    surge: Surge | None = None
+    final_grade: FinalGrade = FinalGrade()
+    clocks: list[Clock] = []
+    ladders: dict[str, Ladder] = {}
+    satisfaction: Satisfaction | None = None
+    close_rules: list[CloseRule] = []
+    commands: list[str] = []  # extra staff commands that clocks may wait for
+    labels: Labels = Labels()
+    publishing: Publishing = Publishing()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    # -- derived, read-only views used by the core (computed once per config object)
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def grade_rank(self) -> dict[str, int]:
+        """Higher number = more severe. The scale is written highest first."""
+        n = len(self.grades)
+        return {g.id: n - i for i, g in enumerate(self.grades)}
+
+    @cached_property
+    def grade_by_id(self) -> dict[str, Grade]:
+        return {g.id: g for g in self.grades}
+
+    @cached_property
+    def form_by_id(self) -> dict[str, Form]:
+        return {f.id: f for f in self.forms}
+
+    @cached_property
+    def known_commands(self) -> frozenset[str]:
+        return frozenset(BUILTIN_COMMANDS) | frozenset(self.commands)
+
+    def highest(self, grades: list[str]) -> str | None:
+        known = [g for g in grades if g in self.grade_rank]
+        return max(known, key=self.grade_rank.__getitem__) if known else None
+
+    def is_staff_login(self, login: str) -> bool:
+        return login in self.staff_logins
+
+    @cached_property
+    def staff_logins(self) -> frozenset[str]:
+        return frozenset(m for r in self.roles.values() for m in r.users)
+
+
+BUILTIN_COMMANDS = (
+    "grade", "plan", "root-cause", "update", "resolve", "confirm", "rate", "pause", "resume",
+    "kb", "wording", "reopen", "ack", "circle", "handoff", "eta", "report", "verify", "link",
+)  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _trigger_refs(trigger: str) -> tuple[str, str] | None:
+    if ":" in trigger:
+        kind, _, name = trigger.partition(":")
+        return kind, name
+    return None
+
+
+def _cross_check(cfg: Config) -> list[tuple[str, str]]:
+    """References between parts of the file. Returns (key path, fault) pairs."""
+    faults: list[tuple[str, str]] = []
+    grades = set(cfg.grade_rank)
+    types = {t.id for t in cfg.types}
+    roles = set(cfg.roles)
+
+    def need_grade(path: str, grade: str) -> None:
+        if grade not in grades:
+            faults.append((path, f"grade {grade!r} is not in the scale ({', '.join(cfg.grade_rank)})"))
+
+    def need_role(path: str, role: str) -> None:
+        if role not in roles:
+            faults.append((path, f"role {role!r} is not defined under roles"))
+
+    def need_trigger(path: str, trigger: str) -> None:
+        ref = _trigger_refs(trigger)
+        if ref and ref[0] == "command" and ref[1] not in cfg.known_commands:
+            faults.append((path, f"command {ref[1]!r} is not a built-in or listed under commands"))
+        if ref and ref[0] == "clock" and ref[1] not in {c.id for c in cfg.clocks}:
+            faults.append((path, f"clock {ref[1]!r} is not defined under clocks"))
+
+    for name, role in cfg.roles.items():
+        if not [m for m in role.members if m.strip()]:
+            faults.append((f"roles.{name}.members", "role has nobody in it"))
+    if len(grades) != len(cfg.grades):
+        faults.append(("grades", "grade ids must be unique"))
+    for name, cal in cfg.calendars.items():
+        for which in ("workday", "restday"):
+            sched: DaySchedule = getattr(cal, which)
+            spans = sorted([*sched.working, *sched.manned])
+            for a, b in zip(spans, spans[1:], strict=False):
+                if b[0] < a[1]:
+                    faults.append(
+                        (f"calendars.{name}.{which}", f"windows overlap: {_hm(a)} and {_hm(b)}")
+                    )
+    if "default" not in cfg.calendars:
+        faults.append(("calendars", "a calendar named 'default' is required"))
+    for i, form in enumerate(cfg.forms):
+        if form.type not in types:
+            faults.append((f"forms[{i}].type", f"ticket type {form.type!r} is not under types"))
+        for j, fid in enumerate(form.fields):
+            if fid not in cfg.fields:
+                faults.append((f"forms[{i}].fields[{j}]", f"field {fid!r} is not under fields"))
+    for fid, fld in cfg.fields.items():
+        if fld.kind in ("dropdown", "checkboxes") and not fld.options:
+            faults.append((f"fields.{fid}.options", f"a {fld.kind} field needs options"))
+    g = cfg.grading
+    need_grade("grading.default", g.default)
+    for i, rule in enumerate(g.rules):
+        need_grade(f"grading.rules[{i}].grade", rule.grade)
+    for grade, role in g.owners.items():
+        need_grade(f"grading.owners.{grade}", grade)
+        need_role(f"grading.owners.{grade}", role)
+    for grade, circle in g.circles.items():
+        need_grade(f"grading.circles.{grade}", grade)
+        for j, role in enumerate(circle):
+            need_role(f"grading.circles.{grade}[{j}]", role)
+    if g.field and g.field not in cfg.fields:
+        faults.append(("grading.field", f"field {g.field!r} is not under fields"))
+    if cfg.surge:
+        for group, grade in cfg.surge.grade.items():
+            need_grade(f"surge.grade.{group}", grade)
+        if cfg.surge.type and cfg.surge.type not in types:
+            faults.append(("surge.type", f"ticket type {cfg.surge.type!r} is not under types"))
+    for i, m in enumerate(cfg.final_grade.measures):
+        for grade in m.bands:
+            need_grade(f"final_grade.measures[{i}].bands.{grade}", grade)
+    for grade in cfg.final_grade.resolve_within:
+        need_grade(f"final_grade.resolve_within.{grade}", grade)
+    seen_clocks: set[str] = set()
+    for i, clock in enumerate(cfg.clocks):
+        base = f"clocks[{i}]"
+        if clock.id in seen_clocks:
+            faults.append((f"{base}.id", f"clock id {clock.id!r} is used twice"))
+        seen_clocks.add(clock.id)
+        if clock.calendar not in cfg.calendars:
+            faults.append((f"{base}.calendar", f"calendar {clock.calendar!r} is not under calendars"))
+        if isinstance(clock.within, dict):
+            for grade in clock.within:
+                need_grade(f"{base}.within.{grade}", grade)
+        if isinstance(clock.ladder, dict):
+            for grade, ladder in clock.ladder.items():
+                need_grade(f"{base}.ladder.{grade}", grade)
+                if ladder not in cfg.ladders:
+                    faults.append((f"{base}.ladder.{grade}", f"ladder {ladder!r} is not under ladders"))
+        elif clock.ladder and clock.ladder not in cfg.ladders:
+            faults.append((f"{base}.ladder", f"ladder {clock.ladder!r} is not under ladders"))
+        need_trigger(f"{base}.start", clock.start)
+        for j, t in enumerate(clock.stop):
+            need_trigger(f"{base}.stop[{j}]", t)
+        for j, t in enumerate(clock.until):
+            need_trigger(f"{base}.until[{j}]", t)
+        for j, role in enumerate(clock.stop_by):
+            need_role(f"{base}.stop_by[{j}]", role)
+        if clock.start == "clock:" + clock.id:
+            faults.append((f"{base}.start", "a clock cannot start on itself"))
+    for name, ladder in cfg.ladders.items():
+        for j, step in enumerate(ladder.steps):
+            for k, role in enumerate(step.assign):
+                need_role(f"ladders.{name}.steps[{j}].assign[{k}]", role)
+            for k, role in enumerate(step.mention):
+                need_role(f"ladders.{name}.steps[{j}].mention[{k}]", role)
+            if j and step.after <= ladder.steps[j - 1].after:
+                faults.append(
+                    (f"ladders.{name}.steps[{j}].after", "each step must come after the one before")
+                )
+    if cfg.satisfaction:
+        need_role("satisfaction.escalate_to", cfg.satisfaction.escalate_to)
+        scores = [s.score for s in cfg.satisfaction.scale]
+        if len(set(scores)) != len(scores):
+            faults.append(("satisfaction.scale", "scores must be unique"))
+    for i, rule in enumerate(cfg.close_rules):
+        need_trigger(f"close_rules[{i}].requires", rule.requires)
+        for j, role in enumerate(rule.by):
+            need_role(f"close_rules[{i}].by[{j}]", role)
+    return faults
+
+
+def _hm(window: tuple[int, int]) -> str:
+    return f"{window[0] // 60:02d}:{window[0] % 60:02d}-{window[1] // 60:02d}:{window[1] % 60:02d}"
+
+
+def parse_config(data: Any, file: str = "tracker.yml") -> Config:
+    """Validate already-parsed YAML data. Raises ConfigError naming file, key and fault."""
+    if not isinstance(data, dict):
+        raise ConfigError(file, [("", "the file must hold a mapping of settings")])
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        faults = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            faults.append((_key_path(loc), msg))
+        raise ConfigError(file, _dedupe(faults)) from None
+    faults = _cross_check(cfg)
+    if faults:
+        raise ConfigError(file, faults)
+    return cfg
+
+
+def _is_union_tag(part: Any) -> bool:
+    """Pydantic puts the tried union member into the location; hide those."""
+    return isinstance(part, str) and (
+        part in {"str", "int", "float", "bool", "value", "any_of", "band", "duration", "split"}
+        or part in {"limit", "per_grade"}
+        or part.startswith(("function-", "list[", "union[", "tuple[", "dict["))
+    )
+
+
+def _dedupe(faults: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for key, msg in faults:
+        seen.setdefault(key, msg)
+    return list(seen.items())
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a policy file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), [("", "file not found (tracker init --preset NAME writes one)")]) from None
+    except OSError as exc:
+        raise ConfigError(str(path), [("", f"cannot be read: {exc.strerror}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        raise ConfigError(str(path), [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    return parse_config(data, str(path))
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema editors use to check tracker.yml as it is typed."""
+    schema = Config.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tracker.yml"
+    return schema
+
+
+PRESETS = ("yoga", "club", "online", "emergency", "desk")
+
+
+def preset_path(name: str) -> Path:
+    from tracker.errors import NotFound
+
+    if name not in PRESETS:
+        raise NotFound(f"no preset named {name!r}; choose one of: {', '.join(PRESETS)}")
+    return Path(__file__).parent / "presets" / f"{name}.yml"

@@ -1,0 +1,56 @@
+"""The exceptions the library raises. Only the CLI turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+
+class TrackerError(Exception):
+    """Base class: something the user can act on. ``exit_code`` is what the CLI returns."""
+
+    exit_code = 1
+    hint: str | None = None
+
+
+class ConfigError(TrackerError):
+    """The policy file is invalid. Raised before anything is touched."""
+
+    exit_code = 2
+
+    def __init__(self, file: str, faults: list[tuple[str, str]]) -> None:
+        self.file = file
+        self.faults = faults  # (key path, what is wrong)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{self.file}: {key or '(top level)'}: {fault}" for key, fault in self.faults]
+        return "\n".join(lines)
+
+
+class StoreError(TrackerError):
+    """The local store cannot be opened, migrated or written."""
+
+    exit_code = 3
+
+
+class NotFound(TrackerError):
+    """A ticket, comment or preset that was asked for does not exist."""
+
+    exit_code = 4
+
+
+class HubError(TrackerError):
+    """The hub (GitHub) failed in a way that retrying now will not fix."""
+
+    exit_code = 5
+
+
+class BudgetExhausted(HubError):
+    """The API budget fell to the configured floor; the run stopped cleanly."""
+
+    exit_code = 6
+    hint = "The next scheduled run will continue where this one stopped."
+
+
+class UsageError(TrackerError):
+    """The command line asked for something inconsistent."""
+
+    exit_code = 2

@@ -1,0 +1,44 @@
+"""The hub: where tickets really live (GitHub, or the local SQLite store).
+
+:func:`tracker.apply.apply_plan` drives any object with this shape; the grader's
+plan never knows which hub it is talking to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from tracker.model import Comment
+
+
+class Hub(Protocol):
+    """Writes the grader needs. Each call is one change; reads come from the ledger."""
+
+    bot_login: str
+
+    def set_labels(self, number: int, add: tuple[str, ...], remove: tuple[str, ...]) -> None: ...
+
+    def set_assignees(self, number: int, add: tuple[str, ...], remove: tuple[str, ...]) -> None: ...
+
+    def post_comment(self, number: int, body: str) -> Comment: ...
+
+    def edit_comment(self, number: int, comment_id: int, body: str) -> None: ...
+
+    def find_marked_comment(self, number: int, key: str) -> Comment | None:
+        """The bot's own comment on ``number`` that starts with ``marker(key)``, if any.
+
+        Used before a write that may already have happened (a retry after a dropped
+        connection), so it is never done twice.
+        """
+        ...
+
+    def create_ticket(self, title: str, body: str, labels: tuple[str, ...]) -> int: ...
+
+    def close(self, number: int, reason: str) -> None: ...
+
+    def reopen(self, number: int) -> None: ...
+
+    def now(self) -> datetime:
+        """The hub's idea of the current time (the simulated clock locally)."""
+        ...

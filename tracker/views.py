@@ -1,0 +1,121 @@
+"""What the grader understands of a ticket at a moment: derived, never stored as truth.
+
+:func:`tracker.engine.assess` builds a :class:`TicketView` from a :class:`~tracker.model.Ticket`,
+the config and ``now``. The CLI (``show``, ``late``), the status comment, the site and the
+reports all read these views; only the engine writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+ClockStatus = Literal["running", "at_risk", "late", "met", "missed", "paused"]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A staff command found in a comment: ``/name args``."""
+
+    name: str
+    args: str
+    author: str
+    at: datetime
+    comment_id: int
+    text: str = ""  # the rest of the comment after the command line(s)
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """One ladder step that fell due."""
+
+    clock: str
+    cycle: int
+    step: int  # 0-based index in the ladder
+    at: datetime  # when it fell due (not when the grader noticed)
+    assign: tuple[str, ...]
+    mention: tuple[str, ...]
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClockView:
+    id: str
+    name: str
+    cycle: int  # 0 for one-shot clocks; n for the n-th round of a repeating clock
+    started: datetime
+    due: datetime
+    at_risk_at: datetime
+    stopped: datetime | None
+    status: ClockStatus
+    late_by: int  # seconds past due at `now` (or at stop); 0 when not late
+    limit: int  # seconds allowed
+    counting: str
+    escalations: tuple[Escalation, ...] = ()
+    checklist: tuple[str, ...] = ()
+
+    @property
+    def breached(self) -> bool:
+        return self.status in ("late", "missed")
+
+
+@dataclass(frozen=True, slots=True)
+class GradeChange:
+    at: datetime
+    grade: str
+    by: str  # login, or "rules" for the grader's own grading
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    number: int
+    title: str
+    author: str
+    form: str | None
+    type: str | None
+    category: str | None
+    facts: dict[str, Any]
+    missing: tuple[str, ...]  # required answers left blank (field ids)
+    invalid: tuple[tuple[str, str], ...]  # (field id, why)
+    opened_at: datetime
+    grade: str | None
+    first_grade: str | None
+    final_grade: str | None
+    grade_history: tuple[GradeChange, ...]
+    state: str  # open | closed
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    confirmed_at: datetime | None  # the customer's confirmation (/confirm)
+    first_response_at: datetime | None  # first human staff comment
+    rating: int | None
+    rated_at: datetime | None
+    paused: bool
+    clocks: tuple[ClockView, ...]
+    commands: tuple[Command, ...]
+    incident_key: str | None  # the incident this ticket is linked to
+    is_incident: bool
+    members: tuple[int, ...]  # for an incident: the linked tickets
+    wording: str | None  # the agreed customer wording (/wording)
+    kb: bool  # staff marked it for the knowledge base (/kb or the kb label by staff)
+    texts: dict[str, str]  # latest text of /plan, /root-cause, /resolve, /wording, /update ...
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+
+    @property
+    def breaches(self) -> tuple[ClockView, ...]:
+        return tuple(c for c in self.clocks if c.breached)
+
+    @property
+    def escalations(self) -> tuple[Escalation, ...]:
+        return tuple(e for c in self.clocks for e in c.escalations)
+
+    def clock(self, clock_id: str, cycle: int = 0) -> ClockView | None:
+        for c in self.clocks:
+            if c.id == clock_id and c.cycle == cycle:
+                return c
+        return None
+
+
+StateName = Literal["working", "off", "unmanned"]
