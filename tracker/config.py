@@ -8,6 +8,7 @@ Every fault is reported as ``file: key.path: what is wrong`` and raises
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 from functools import cached_property
@@ -16,7 +17,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+)
 from pydantic.functional_validators import field_validator
 from pydantic.json_schema import WithJsonSchema
 
@@ -24,7 +33,9 @@ from tracker.errors import ConfigError
 
 # ----------------------------------------------------------------------------- scalars
 
-_DURATION_RE = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+_DURATION_RE = re.compile(
+    r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$"
+)
 
 
 def parse_duration(value: Any) -> int:
@@ -81,7 +92,9 @@ def parse_window(value: Any) -> tuple[int, int]:
             raise ValueError(f"must be a window such as 09:00-18:00, not {value!r}")
         bounds.append(int(match.group(1)) * 60 + int(match.group(2)))
     if bounds[1] <= bounds[0]:
-        raise ValueError(f"window {value!r} ends before it starts (split windows that cross midnight)")
+        raise ValueError(
+            f"window {value!r} ends before it starts (split windows that cross midnight)"
+        )
     return bounds[0], bounds[1]
 
 
@@ -121,7 +134,9 @@ def _matcher_kind(value: Any) -> str:
 
 
 Matcher = Annotated[
-    Annotated[Scalar, Tag("value")] | Annotated[list[Scalar], Tag("any_of")] | Annotated[Range, Tag("band")],
+    Annotated[Scalar, Tag("value")]
+    | Annotated[list[Scalar], Tag("any_of")]
+    | Annotated[Range, Tag("band")],
     Discriminator(_matcher_kind),
 ]
 
@@ -220,6 +235,13 @@ class Rule(_Model):
     note: str = ""
 
 
+class Derived(_Model):
+    """A fact worked out from others: the first rule whose ``when`` holds gives the value."""
+
+    when: dict[str, Matcher] = {}
+    value: Scalar
+
+
 class Grading(_Model):
     default: str
     rules: list[Rule] = []
@@ -237,6 +259,7 @@ class Surge(_Model):
     thresholds: dict[str, dict[str, Annotated[int, Field(ge=1)]]]  # group -> tier -> count
     grade: dict[str, str] = {}  # group -> minimum grade of the incident
     type: str | None = None  # ticket type of the incident (default: the members' type)
+    count_fact: str | None = None  # grade the incident by the rules with this fact = member count
 
 
 class Measure(_Model):
@@ -303,6 +326,7 @@ class Clock(Named):
     ladder: str | dict[str, str] | None = None
     checklist: list[str] = []  # a due item: what the written report must contain
     stop_by: list[str] = []  # roles whose action stops it (empty: any staff)
+    deadline_arg: str | None = None  # e.g. "eta": the starting command's eta=... sets the due time
 
 
 class LadderStep(_Model):
@@ -407,6 +431,7 @@ class Config(_Model):
     types: Annotated[list[Named], Field(min_length=1)]
     categories: list[Named] = []
     fields: dict[str, FormField] = {}
+    derived: dict[str, list[Derived]] = {}  # fact -> rules, first match wins
     forms: Annotated[list[Form], Field(min_length=1)]
     grading: Grading
     surge: Surge | None = None
@@ -499,7 +524,9 @@ def _cross_check(cfg: Config) -> list[tuple[str, str]]:
 
     def need_grade(path: str, grade: str) -> None:
         if grade not in grades:
-            faults.append((path, f"grade {grade!r} is not in the scale ({', '.join(cfg.grade_rank)})"))
+            faults.append(
+                (path, f"grade {grade!r} is not in the scale ({', '.join(cfg.grade_rank)})")
+            )
 
     def need_role(path: str, role: str) -> None:
         if role not in roles:
@@ -521,7 +548,7 @@ def _cross_check(cfg: Config) -> list[tuple[str, str]]:
         for which in ("workday", "restday"):
             sched: DaySchedule = getattr(cal, which)
             spans = sorted([*sched.working, *sched.manned])
-            for a, b in zip(spans, spans[1:], strict=False):
+            for a, b in itertools.pairwise(spans):
                 if b[0] < a[1]:
                     faults.append(
                         (f"calendars.{name}.{which}", f"windows overlap: {_hm(a)} and {_hm(b)}")
@@ -567,7 +594,9 @@ def _cross_check(cfg: Config) -> list[tuple[str, str]]:
             faults.append((f"{base}.id", f"clock id {clock.id!r} is used twice"))
         seen_clocks.add(clock.id)
         if clock.calendar not in cfg.calendars:
-            faults.append((f"{base}.calendar", f"calendar {clock.calendar!r} is not under calendars"))
+            faults.append(
+                (f"{base}.calendar", f"calendar {clock.calendar!r} is not under calendars")
+            )
         if isinstance(clock.within, dict):
             for grade in clock.within:
                 need_grade(f"{base}.within.{grade}", grade)
@@ -575,7 +604,9 @@ def _cross_check(cfg: Config) -> list[tuple[str, str]]:
             for grade, ladder in clock.ladder.items():
                 need_grade(f"{base}.ladder.{grade}", grade)
                 if ladder not in cfg.ladders:
-                    faults.append((f"{base}.ladder.{grade}", f"ladder {ladder!r} is not under ladders"))
+                    faults.append(
+                        (f"{base}.ladder.{grade}", f"ladder {ladder!r} is not under ladders")
+                    )
         elif clock.ladder and clock.ladder not in cfg.ladders:
             faults.append((f"{base}.ladder", f"ladder {clock.ladder!r} is not under ladders"))
         need_trigger(f"{base}.start", clock.start)
@@ -656,7 +687,9 @@ def load_config(path: str | Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(str(path), [("", "file not found (tracker init --preset NAME writes one)")]) from None
+        raise ConfigError(
+            str(path), [("", "file not found (tracker init --preset NAME writes one)")]
+        ) from None
     except OSError as exc:
         raise ConfigError(str(path), [("", f"cannot be read: {exc.strerror}")]) from None
     try:
@@ -664,7 +697,9 @@ def load_config(path: str | Path) -> Config:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
-        raise ConfigError(str(path), [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        raise ConfigError(
+            str(path), [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from None
     return parse_config(data, str(path))
 
 

@@ -33,6 +33,15 @@ class Hub(Protocol):
         """
         ...
 
+    def find_incident(self, key: str) -> int | None:
+        """The number of the bot's incident ticket for ``key``, if one was already opened.
+
+        An incident ticket is one written by ``bot_login`` whose body starts with
+        ``marker("incident:" + key)``; open or closed, the lowest number wins. Checked
+        before :meth:`create_ticket` so a retried plan never opens the incident twice.
+        """
+        ...
+
     def create_ticket(self, title: str, body: str, labels: tuple[str, ...]) -> int: ...
 
     def close(self, number: int, reason: str) -> None: ...

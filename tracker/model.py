@@ -142,7 +142,9 @@ class ReopenTicket:
     number: int
 
 
-Action = SetLabels | SetAssignees | PostComment | EditComment | OpenIncident | CloseTicket | ReopenTicket
+Action = (
+    SetLabels | SetAssignees | PostComment | EditComment | OpenIncident | CloseTicket | ReopenTicket
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,105 @@
+"""Real GitHub data shipped in npm packages under ``tests/contracts/node_modules``.
+
+* `webhook_example` returns a real webhook payload from ``@octokit/webhooks-examples``
+  (e.g. ``issues.opened``, ``issue_comment.created``) so event-mode tests start from
+  what GitHub Actions really hands a workflow in ``GITHUB_EVENT_PATH``.
+* `contracts_path` locates a file in an installed package, and skips the calling test
+  with the install command as the reason when the packages are not installed.
+
+The packages are pinned in ``tests/contracts/package.json``; install them with
+``npm ci --prefix tests/contracts``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+__all__ = [
+    "CONTRACTS_DIR",
+    "NPM_INSTALL",
+    "contracts_path",
+    "webhook_actions",
+    "webhook_example",
+    "webhook_examples",
+]
+
+CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
+NODE_MODULES = CONTRACTS_DIR / "node_modules"
+NPM_INSTALL = "npm ci --prefix tests/contracts"
+WEBHOOKS_PACKAGE = "@octokit/webhooks-examples"
+WEBHOOKS_FILE = "api.github.com/index.json"
+
+
+def contracts_path(package: str, relative: str) -> Path:
+    """Path of ``relative`` inside the installed npm ``package``.
+
+    Skips the calling test when ``tests/contracts/node_modules`` is missing; a missing
+    file inside an installed package is an error (a wrong pin or path), not a skip.
+    """
+    if not NODE_MODULES.is_dir():
+        pytest.skip(f"tests/contracts/node_modules is missing; run `{NPM_INSTALL}`")
+    package_dir = NODE_MODULES / package
+    if not package_dir.is_dir():
+        pytest.skip(f"npm package {package} is not installed; run `{NPM_INSTALL}`")
+    path = package_dir / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"{package} has no {relative}; check tests/contracts/package.json")
+    return path
+
+
+@functools.cache
+def _webhook_index(path: Path) -> tuple[dict[str, Any], ...]:
+    with path.open(encoding="utf-8") as fh:
+        return tuple(json.load(fh))
+
+
+def _index() -> tuple[dict[str, Any], ...]:
+    return _webhook_index(contracts_path(WEBHOOKS_PACKAGE, WEBHOOKS_FILE))
+
+
+def webhook_actions(event: str) -> tuple[str | None, ...]:
+    """The actions of ``event`` that have at least one example, in file order."""
+    seen: dict[str | None, None] = {}
+    for entry in _index():
+        if entry["name"] == event:
+            for example in entry["examples"]:
+                seen.setdefault(example.get("action"), None)
+    return tuple(seen)
+
+
+def webhook_examples(event: str, action: str | None = None) -> list[dict[str, Any]]:
+    """Every example payload of ``event`` (and ``action``, if given); deep copies."""
+    out = []
+    for entry in _index():
+        if entry["name"] != event:
+            continue
+        for example in entry["examples"]:
+            if action is None or example.get("action") == action:
+                out.append(copy.deepcopy(example))
+    return out
+
+
+def webhook_example(event: str, action: str | None = None, *, index: int = 0) -> dict[str, Any]:
+    """One real webhook payload, e.g. ``webhook_example("issues", "opened")``.
+
+    ``index`` picks among several examples of the same event and action. The result is a
+    fresh deep copy, safe to edit. Raises LookupError (listing what exists) when the
+    package has no such example.
+    """
+    examples = webhook_examples(event, action)
+    if not examples:
+        events = sorted({entry["name"] for entry in _index()})
+        if event not in events:
+            raise LookupError(f"no webhook examples for event {event!r}; events: {events}")
+        raise LookupError(
+            f"no {event}.{action} example; actions with examples: {webhook_actions(event)}"
+        )
+    if not -len(examples) <= index < len(examples):
+        raise LookupError(f"{event}.{action} has {len(examples)} examples, not index {index}")
+    return examples[index]

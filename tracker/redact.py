@@ -1,0 +1,241 @@
+"""Make ticket text fit for a public page: personal data out, Markdown made inert.
+
+Two pure functions, used on every piece of ticket text before it reaches the site:
+
+:func:`redact`
+    replaces personal data with a visible placeholder (``[已隐去电话]`` /
+    ``[phone removed]``): mainland mobile numbers, landlines, E.164 numbers, resident
+    ID numbers (18 digits with a valid ISO 7064 MOD 11-2 check digit, and the 15-digit
+    legacy form with a plausible birth date), bank card numbers (13–19 digits, Luhn
+    valid), e-mail addresses, and any exact value the caller names (the answers of
+    private form fields).
+
+:func:`inert_markdown`
+    turns untrusted text into Markdown that renders as exactly that text, whatever
+    extensions MkDocs and pymdownx have enabled: every ASCII punctuation mark becomes a
+    numeric character reference, so no tag, entity, link, image, attribute list,
+    snippet include, template tag, admonition, front matter, table or list can form.
+    Line structure survives as hard line breaks and paragraphs.
+
+Detection runs on a copy of the text in which full-width digits, ``＋`` and ``Ｘ`` are
+folded to ASCII (a one-to-one mapping, so spans line up with the original).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+
+__all__ = [
+    "PLACEHOLDERS",
+    "id_check_digit",
+    "inert_inline",
+    "inert_markdown",
+    "luhn_valid",
+    "plain_text",
+    "redact",
+]
+
+PLACEHOLDERS: dict[str, dict[str, str]] = {
+    "zh": {
+        "phone": "[已隐去电话]",
+        "id": "[已隐去身份证号]",
+        "card": "[已隐去银行卡号]",
+        "email": "[已隐去邮箱]",
+        "private": "[已隐去]",
+    },
+    "en": {
+        "phone": "[phone removed]",
+        "id": "[ID number removed]",
+        "card": "[card number removed]",
+        "email": "[e-mail removed]",
+        "private": "[removed]",
+    },
+}
+
+# Full-width digits, plus sign and X map one-to-one onto ASCII for detection only.
+_FOLD = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "＋": "+", "Ｘ": "X", "ｘ": "x", "－": "-"})
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_check_digit(first17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of an 18-digit resident ID number."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when the digit string passes the Luhn check."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+def _plausible_birth(yyyymmdd: str) -> bool:
+    try:
+        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return 1850 <= born.year <= 2100
+
+
+def _digits(s: str) -> str:
+    return "".join(ch for ch in s if ch.isdigit() or ch in "Xx").upper()
+
+
+# Digits are never taken from the middle of a longer run of digits or letters.
+_L = r"(?<![0-9A-Za-z])"
+_R = r"(?![0-9A-Za-z])"
+_SEP = r"[ \-]?"
+
+_EMAIL_RE = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
+)
+_ID18_RE = re.compile(_L + r"\d{6}" + _SEP + r"\d{8}" + _SEP + r"\d{3}[0-9Xx]" + _R)
+_ID15_RE = re.compile(_L + r"\d{6}" + _SEP + r"\d{6}" + _SEP + r"\d{3}" + _R)
+_CARD_RE = re.compile(r"(?<![0-9A-Za-z+])\d(?:" + _SEP + r"\d){12,18}" + _R)
+_MOBILE_BODY = r"1[3-9]\d(?:" + _SEP + r"\d){8}" + _R
+_MOBILE_CC_RE = re.compile(r"(?<![0-9A-Za-z+])(?:(?:\+|00)86[ \-]?|\(\+?86\)[ \-]?)" + _MOBILE_BODY)
+_MOBILE_RE = re.compile(r"(?<![0-9A-Za-z+])" + _MOBILE_BODY)
+_LANDLINE_RE = re.compile(
+    r"(?<![0-9A-Za-z+])(?:(?:\+|00)86[ \-]?)?(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?\d{3,4}[ \-]?\d{4}"
+    r"(?:\s?(?:转|分机|ext\.?|x|#|-)\s?\d{1,6})?" + _R,
+    re.IGNORECASE,
+)
+_E164_RE = re.compile(r"(?<![0-9A-Za-z])\+[1-9](?:[ \-]?\d){6,14}" + _R)
+
+
+def _id18(m: re.Match[str]) -> bool:
+    d = _digits(m.group())
+    return _plausible_birth(d[6:14]) and id_check_digit(d[:17]) == d[17]
+
+
+def _id15(m: re.Match[str]) -> bool:
+    d = _digits(m.group())
+    return _plausible_birth("19" + d[6:12])
+
+
+def _card(m: re.Match[str]) -> bool:
+    d = _digits(m.group())
+    return 13 <= len(d) <= 19 and luhn_valid(d)
+
+
+def _always(_: re.Match[str]) -> bool:
+    return True
+
+
+# (kind, pattern, check): applied in this order, each on the text the one before left.
+_DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool]], ...] = (
+    ("email", _EMAIL_RE, _always),
+    ("phone", _MOBILE_CC_RE, _always),
+    ("id", _ID18_RE, _id18),
+    ("card", _CARD_RE, _card),
+    ("id", _ID15_RE, _id15),
+    ("phone", _MOBILE_RE, _always),
+    ("phone", _LANDLINE_RE, _always),
+    ("phone", _E164_RE, _always),
+)
+
+
+def _sub_checked(text: str, pattern: re.Pattern[str], check: Callable[[re.Match[str]], bool], placeholder: str) -> str:
+    probe = text.translate(_FOLD)
+    out: list[str] = []
+    pos = 0
+    for m in pattern.finditer(probe):
+        if check(m):
+            out.append(text[pos : m.start()])
+            out.append(placeholder)
+            pos = m.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def redact(text: str, *, private_values: Iterable[str] = (), locale: str = "zh") -> str:
+    """``text`` with personal data replaced by visible placeholders.
+
+    ``private_values`` are removed wherever they occur verbatim (longest first; values
+    shorter than two characters are ignored, they would shred ordinary words).
+    """
+    if not text:
+        return ""
+    marks = PLACEHOLDERS.get(locale, PLACEHOLDERS["zh"])
+    values = sorted(
+        {v.strip() for v in private_values if isinstance(v, str) and len(v.strip()) >= 2},
+        key=lambda v: (-len(v), v),
+    )
+    for value in values:
+        text = text.replace(value, marks["private"])
+    for kind, pattern, check in _DETECTORS:
+        text = _sub_checked(text, pattern, check, marks[kind])
+    return text
+
+
+# ----------------------------------------------------------------------------- inert Markdown
+
+# Every printable ASCII character that is neither a letter, a digit nor a space: each
+# one has a meaning somewhere in Markdown, HTML, YAML, Jinja or a pymdownx extension.
+_PUNCT = frozenset(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum())
+_ENTITY = {ch: f"&#{ord(ch)};" for ch in _PUNCT}
+_ESCAPE_TABLE = str.maketrans(_ENTITY)
+
+# Control characters, bidirectional overrides and other invisible format characters that
+# can disguise text; tabs and line breaks are handled separately.
+_INVISIBLE_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
+_LINE_BREAKS_RE = re.compile("\r\n|[\r\u2028\u2029\x85]")
+_SCHEME_RE = re.compile(r"(?<![A-Za-z])(?:java|vb|live)?\s*script\s*:|(?<![A-Za-z])data\s*:", re.I)
+
+
+def plain_text(text: str) -> str:
+    """Normalise line breaks and drop control and invisible formatting characters."""
+    text = _LINE_BREAKS_RE.sub("\n", text or "")
+    text = text.replace("\t", "    ")
+    return _INVISIBLE_RE.sub("", text)
+
+
+def _neutralise_schemes(text: str) -> str:
+    # "javascript:" keeps its letters but loses its colon to a full-width one, so even a
+    # reader copying it gets no working URL.
+    return _SCHEME_RE.sub(lambda m: m.group()[:-1] + "：", text)
+
+
+def _escape_line(line: str) -> str:
+    return _neutralise_schemes(line).translate(_ESCAPE_TABLE)
+
+
+def inert_inline(text: str) -> str:
+    """One line of inert Markdown: for titles, list items and table cells."""
+    line = " ".join(plain_text(text).split())
+    return _escape_line(line)
+
+
+def inert_markdown(text: str) -> str:
+    """Untrusted text as Markdown that renders literally, keeping lines and paragraphs.
+
+    Leading indentation is dropped (it would start a code block), blank lines separate
+    paragraphs and single line breaks become hard breaks. The result holds no ASCII
+    punctuation at all, so nothing in it can be read as markup by Markdown, HTML,
+    pymdownx extensions, attribute lists, snippets, Jinja or YAML front matter.
+    """
+    paragraphs: list[list[str]] = [[]]
+    for raw in plain_text(text).split("\n"):
+        line = " ".join(raw.split())
+        if not line:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        paragraphs[-1].append(_escape_line(line))
+    return "\n\n".join("  \n".join(lines) for lines in paragraphs if lines)

@@ -1,0 +1,314 @@
+"""One grader run against GitHub: sync, grade, apply. Used by ``tracker run`` in Actions.
+
+Two entry points, one per workflow trigger:
+
+* :func:`run_scheduled` — every 15 minutes: incremental sync, grade every open ticket (and
+  those closed recently, whose ratings and incidents still matter), apply the difference.
+* :func:`run_event` — on an ``issues`` / ``issue_comment`` event, within seconds: the issue
+  (and comment) from the payload go straight into the ledger, the ledger catches up (an
+  incremental sync when it is warm; otherwise just this ticket's comments and events), and
+  only that ticket (plus any ticket the catch-up found changed, in case a queued run was
+  replaced) is planned, with the other tickets as context for surge detection.
+
+Labels the plan is about to use are created first if GitHub does not have them yet
+(remembered in the ledger, so that costs no request once they exist). Nothing here decides
+policy; the engine does, from ``is_bot``/logins that :mod:`tracker.sync` sets.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tracker.apply import ApplyReport, apply_plan
+from tracker.config import Config
+from tracker.engine import grade
+from tracker.errors import BudgetExhausted, UsageError
+from tracker.github_hub import GitHubHub, GitHubRequestError, is_bot_user, login_of
+from tracker.labels import LabelSpec, catalog
+from tracker.model import OpenIncident, Plan, SetLabels, Ticket
+from tracker.store import Store
+from tracker.sync import (
+    SyncReport,
+    comment_for,
+    gone_tickets,
+    is_warm,
+    known_labels,
+    prime_hub,
+    refresh_ticket,
+    remember_gone,
+    remember_labels,
+    sync,
+    ticket_from_api,
+)
+
+RECENTLY_CLOSED = timedelta(days=30)
+EVENT_NAMES = ("issues", "issue_comment")
+MAX_GONE_PER_RUN = 5
+_FALLBACK_COLOR = "ededed"
+
+
+@dataclass
+class RunSummary:
+    """What one run did, for the log line, ``--json`` and the tests."""
+
+    mode: str
+    run_id: str
+    now: datetime
+    dry_run: bool
+    sync: dict[str, Any] = field(default_factory=dict)
+    graded: int = 0
+    planned: int = 0
+    applied: int = 0
+    skipped: int = 0
+    labels_created: list[str] = field(default_factory=list)
+    requests: int = 0
+    writes: int = 0
+    retries: int = 0
+    failures: list[str] = field(default_factory=list)  # failed attempts, retried or verified
+    remaining: int | None = None
+    lines: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ignored: str | None = None  # why an event was not acted on
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "run_id": self.run_id,
+            "now": self.now.isoformat(),
+            "dry_run": self.dry_run,
+            "sync": self.sync,
+            "graded": self.graded,
+            "planned": self.planned,
+            "applied": self.applied,
+            "skipped": self.skipped,
+            "labels_created": self.labels_created,
+            "requests": self.requests,
+            "writes": self.writes,
+            "retries": self.retries,
+            "failures": self.failures,
+            "remaining": self.remaining,
+            "ignored": self.ignored,
+            "actions": self.lines,
+        }
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
+
+
+def grading_set(store: Store, now: datetime, also: Iterable[int] = ()) -> list[Ticket]:
+    """Every open ticket, those closed in the last :data:`RECENTLY_CLOSED`, and ``also``."""
+    tickets = {t.number: t for t in store.tickets(state="open")}
+    for t in store.tickets(state="closed", updated_since=now - RECENTLY_CLOSED):
+        tickets.setdefault(t.number, t)
+    extra = set(also) - set(tickets)
+    if extra:
+        for t in store.tickets(numbers=extra):
+            tickets[t.number] = t
+    gone = gone_tickets(store)
+    return [tickets[n] for n in sorted(tickets) if n not in gone]
+
+
+def plan_labels(plan: Plan) -> set[str]:
+    """Every label name the plan may put on a ticket."""
+    names: set[str] = set()
+    for action in plan.actions:
+        if isinstance(action, SetLabels):
+            names.update(action.add)
+        elif isinstance(action, OpenIncident):
+            names.update(action.labels)
+    return names
+
+
+def ensure_plan_labels(
+    cfg: Config, hub: GitHubHub, store: Store, plan: Plan, *, dry_run: bool
+) -> list[str]:
+    """Create the labels ``plan`` uses that GitHub lacks; no request once all are known."""
+    needed = plan_labels(plan)
+    known = known_labels(store)
+    if needed <= known:
+        return []
+    existing = hub.existing_labels()
+    have = {n.casefold() for n in existing}
+    specs = {s.name: s for s in catalog(cfg)}
+    missing = [
+        specs.get(name, LabelSpec(name, _FALLBACK_COLOR, ""))
+        for name in sorted(needed)
+        if name.casefold() not in have
+    ]
+    created: list[str] = []
+    if missing and not dry_run:
+        created = hub.ensure_labels(missing, existing=existing)
+    remember_labels(store, [*known, *existing, *created])
+    return [s.name for s in missing] if dry_run else created
+
+
+def sync_labels(cfg: Config, hub: GitHubHub, store: Store | None = None) -> list[str]:
+    """``tracker labels sync``: create every catalogue label GitHub lacks (one list read)."""
+    existing = hub.existing_labels()
+    created = hub.ensure_labels(catalog(cfg), existing=existing)
+    if store is not None:
+        remember_labels(store, [*existing, *created])
+    return created
+
+
+def _apply(
+    cfg: Config,
+    hub: GitHubHub,
+    store: Store,
+    plan: Plan,
+    summary: RunSummary,
+    regrade: Callable[[], Plan],
+) -> None:
+    """Apply ``plan``; an issue found deleted or transferred is dropped and the rest re-planned.
+
+    Re-applying after a partial apply is safe: every action is idempotent, and what this run
+    already posted is known to the hub.
+    """
+    summary.planned = len(plan.actions)
+    summary.notes = list(plan.notes)
+    if summary.dry_run:
+        summary.labels_created = ensure_plan_labels(cfg, hub, store, plan, dry_run=True)
+        report = apply_plan(plan, hub, now=summary.now, dry_run=True, locale=cfg.locale)
+        _take(summary, report)
+        return
+    store.begin_run(summary.run_id, summary.now)
+    status = "failed"
+    try:
+        summary.labels_created = ensure_plan_labels(cfg, hub, store, plan, dry_run=False)
+        for attempt in range(MAX_GONE_PER_RUN + 1):
+            try:
+                report = apply_plan(
+                    plan, hub, store=store, run_id=summary.run_id, now=summary.now,
+                    locale=cfg.locale,
+                )  # fmt: skip
+                break
+            except GitHubRequestError as exc:
+                if attempt == MAX_GONE_PER_RUN or not _gone(hub, exc):
+                    raise
+                assert exc.number is not None
+                remember_gone(store, exc.number)
+                summary.notes.append(f"#{exc.number} no longer exists on GitHub: left alone")
+                plan = regrade()
+        status = "ok"
+    except BudgetExhausted:
+        status = "budget"
+        raise
+    finally:
+        store.finish_run(summary.run_id, status)
+    _take(summary, report)
+
+
+def _gone(hub: GitHubHub, exc: GitHubRequestError) -> bool:
+    return exc.status in (404, 410) and exc.number is not None and hub.issue_gone(exc.number)
+
+
+def _take(summary: RunSummary, report: ApplyReport) -> None:
+    summary.applied = report.applied
+    summary.skipped = report.skipped
+    summary.lines = report.lines()
+
+
+def _finish(summary: RunSummary, hub: GitHubHub, before: int, writes_before: int) -> RunSummary:
+    summary.requests = hub.stats.requests - before
+    summary.writes = hub.stats.writes - writes_before
+    summary.retries = hub.stats.retries
+    summary.failures = list(hub.stats.failures)
+    summary.remaining = hub.stats.remaining
+    return summary
+
+
+def run_scheduled(
+    cfg: Config,
+    hub: GitHubHub,
+    store: Store,
+    now: datetime,
+    dry_run: bool = False,
+    *,
+    run_id: str | None = None,
+) -> RunSummary:
+    """Sync, grade every open (and recently closed) ticket, apply the difference."""
+    summary = RunSummary("scheduled", run_id or new_run_id(now), now, dry_run)
+    before, writes_before = hub.stats.requests, hub.stats.writes
+    try:
+        report = sync(hub, store)
+        summary.sync = report.as_dict()
+        tickets = grading_set(store, now)
+        summary.graded = len(tickets)
+        plan = grade(tickets, cfg, now)
+        prime_hub(hub, tickets)
+        _apply(cfg, hub, store, plan, summary, lambda: grade(grading_set(store, now), cfg, now))
+    finally:
+        _finish(summary, hub, before, writes_before)
+    return summary
+
+
+def run_event(
+    cfg: Config,
+    hub: GitHubHub,
+    store: Store,
+    event_name: str,
+    payload: dict[str, Any],
+    now: datetime,
+    dry_run: bool = False,
+    *,
+    run_id: str | None = None,
+) -> RunSummary:
+    """Grade the one ticket an ``issues`` / ``issue_comment`` event is about, at once."""
+    summary = RunSummary(f"event:{event_name}", run_id or new_run_id(now), now, dry_run)
+    if event_name not in EVENT_NAMES:
+        raise UsageError(
+            f"event {event_name!r} is not one the grader handles ({', '.join(EVENT_NAMES)}); "
+            "run without --event-name for a scheduled run"
+        )
+    issue = payload.get("issue")
+    if not isinstance(issue, dict) or "number" not in issue:
+        raise UsageError(f"the {event_name} event payload has no issue in it")
+    action = payload.get("action", "")
+    if "pull_request" in issue:
+        summary.ignored = "the event is about a pull request"
+        return summary
+    sender = payload.get("sender")
+    if sender and login_of(sender) == hub.bot_login and is_bot_user(sender):
+        summary.ignored = "the event is the grader's own activity"
+        return summary
+    number = int(issue["number"])
+    before, writes_before = hub.stats.requests, hub.stats.writes
+    try:
+        bot = hub.bot_login
+        ticket = ticket_from_api(issue, bot)
+        with store.transaction():
+            if _newer_than_stored(store, ticket):
+                store.upsert_ticket(ticket, state_reason=issue.get("state_reason"))
+            comment = payload.get("comment")
+            if event_name == "issue_comment" and isinstance(comment, dict):
+                if action == "deleted":
+                    store.delete_comment(int(comment["id"]))
+                else:
+                    store.upsert_comment(number, comment_for(comment, bot))
+        warm = is_warm(store)
+        report: SyncReport = sync(hub, store) if warm else refresh_ticket(hub, store, number)
+        summary.sync = report.as_dict()
+        only = {number} | report.changed
+        tickets = grading_set(store, now, also=only)
+        summary.graded = len(only)
+        plan = grade(tickets, cfg, now, only=only)
+        if warm:
+            prime_hub(hub, tickets)
+
+        def regrade() -> Plan:
+            return grade(grading_set(store, now, also=only), cfg, now, only=only)
+
+        _apply(cfg, hub, store, plan, summary, regrade)
+    finally:
+        _finish(summary, hub, before, writes_before)
+    return summary
+
+
+def _newer_than_stored(store: Store, ticket: Ticket) -> bool:
+    found = store.tickets(numbers=(ticket.number,))
+    return not found or found[0].updated_at <= ticket.updated_at
