@@ -1,0 +1,311 @@
+"""SLA clocks: when each starts, stops, pauses, falls due and escalates.
+
+A clock reads a :class:`Timeline` (when things happened on the ticket, human staff only)
+and a business calendar, and answers with :class:`~tracker.views.ClockView` objects: one
+for a one-shot clock, one per round for a repeating clock (customer updates every 2 h).
+Everything is epoch seconds inside; nothing here reads the wall clock.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from tracker.calendar import BusinessCalendar
+from tracker.commands import key_values
+from tracker.config import Clock, Config, Ladder, Split, parse_duration
+from tracker.views import ClockStatus, ClockView, Escalation
+
+INF = float("inf")
+
+
+@dataclass(slots=True)
+class Timeline:
+    """What happened on one ticket, as sorted epoch-second lists keyed by trigger."""
+
+    opened: float
+    graded: float
+    resolved: float | None = None
+    closed: float | None = None
+    # trigger name ("command:plan", "label:x", "staff_reply", ...) -> [(time, login)]
+    marks: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+    pauses: list[tuple[float, float]] = field(default_factory=list)  # [start, end)
+    clock_stops: dict[str, float] = field(default_factory=dict)
+    args: dict[tuple[str, float], str] = field(default_factory=dict)  # (trigger, time) -> args
+
+    def add(self, trigger: str, at: float, who: str = "") -> None:
+        self.marks.setdefault(trigger, []).append((at, who))
+
+    def times(self, trigger: str, who: frozenset[str] | None = None) -> list[float]:
+        """Sorted times at which ``trigger`` happened (by ``who`` only, when given)."""
+        if trigger == "opened":
+            return [self.opened]
+        if trigger == "graded":
+            return [self.graded]
+        if trigger == "resolved":
+            return [self.resolved] if self.resolved is not None else []
+        if trigger == "closed":
+            return [self.closed] if self.closed is not None else []
+        if trigger.startswith("clock:"):
+            stop = self.clock_stops.get(trigger[6:])
+            return [stop] if stop is not None else []
+        marks = self.marks.get(trigger, ())
+        return sorted(t for t, login in marks if who is None or login in who)
+
+
+def limit_for(clock: Clock, grade: str | None) -> int | Split | None:
+    within = clock.within
+    if isinstance(within, dict):
+        return within.get(grade) if grade else None
+    return within
+
+
+def _first_after(times: list[float], after: float) -> float | None:
+    """The first time >= after."""
+    for t in times:
+        if t >= after:
+            return t
+    return None
+
+
+def _stop_time(
+    clock: Clock, tl: Timeline, start: float, who: frozenset[str] | None
+) -> float | None:
+    best: float | None = None
+    for trigger in clock.stop:
+        t = _first_after(tl.times(trigger, who if _is_personal(trigger) else None), start)
+        if t is not None and (best is None or t < best):
+            best = t
+    return best
+
+
+def _is_personal(trigger: str) -> bool:
+    return trigger.startswith(("command:", "label:")) or trigger in ("staff_reply", "assigned")
+
+
+def _due(cal: BusinessCalendar, start: float, seconds: float, counting: str, pauses) -> float:
+    """Due time, pushed out by the counted time of every pause that begins before it."""
+    due = cal.add_s(start, seconds, counting)  # type: ignore[arg-type]
+    for p_start, p_end in pauses:
+        if p_start >= due:
+            break
+        if p_end <= start:
+            continue
+        lost = cal.counted_s(max(p_start, start), min(p_end, due), counting)  # type: ignore[arg-type]
+        if lost > 0:
+            due = cal.add_s(due, lost, counting)  # type: ignore[arg-type]
+    return due
+
+
+def evaluate(
+    clock: Clock,
+    grade: str | None,
+    tl: Timeline,
+    cal: BusinessCalendar,
+    now: float,
+    cfg: Config,
+    circle: tuple[str, ...],
+    to_dt: Callable[[float], datetime],
+) -> list[ClockView]:
+    """The rounds of one clock on one ticket, as of ``now``. Empty when it does not apply."""
+    limit = limit_for(clock, grade)
+    if limit is None:
+        return []
+    who = _role_members(cfg, clock.stop_by)
+    starts = tl.times(clock.start, who=None)
+    if not starts:
+        return []
+    start = starts[0]
+    if start > now:
+        return []
+    # A clock that started before the ticket was resolved stops there at the latest;
+    # one that starts at resolution (the written report) keeps running after it.
+    end_of_life = None
+    ends = [t for t in (tl.resolved, tl.closed) if t is not None and t > start]
+    if ends and clock.start not in ("resolved", "closed"):
+        end_of_life = min(ends)
+    until = None
+    if clock.repeat:
+        for trigger in clock.until:
+            t = _first_after(tl.times(trigger), start)
+            if t is not None and (until is None or t < until):
+                until = t
+    views: list[ClockView] = []
+    cycle = 0
+    while True:
+        counting = clock.counting
+        effective = cal.next_manned_s(start)
+        if isinstance(limit, Split):
+            state = cal.state_s(effective)
+            seconds = limit.off_hours if state == "off" and limit.off_hours else limit.working
+        else:
+            seconds = limit
+        deadline = _deadline(clock, tl, start, cycle, to_dt)
+        if deadline is not None:
+            # A promised time (``/plan eta=18:00``): due then, whatever the calendar says.
+            seconds = max(deadline - start, 60.0)
+            counting = "elapsed"
+            due = start + seconds
+        else:
+            due = _due(cal, start, seconds, counting, tl.pauses)
+        at_risk = _due(cal, start, seconds * clock.at_risk, counting, tl.pauses)
+        stop = _stop_time(clock, tl, start if cycle == 0 else start + 1e-6, who)
+        for bound in (end_of_life, until):
+            if bound is not None and (stop is None or bound < stop):
+                stop = bound
+        if stop is not None and stop > now:
+            stop = None
+        status: ClockStatus
+        ref = stop if stop is not None else now
+        if stop is not None:
+            status = "met" if stop <= due else "missed"
+        elif now >= due:
+            status = "late"
+        elif _paused_at(tl.pauses, now):
+            status = "paused"
+        elif now >= at_risk:
+            status = "at_risk"
+        else:
+            status = "running"
+        escalations = _escalations(clock, grade, cfg, cal, due, ref, cycle, circle, to_dt)
+        views.append(
+            ClockView(
+                id=clock.id,
+                name=clock.label(cfg.locale),
+                cycle=cycle,
+                started=to_dt(start),
+                due=to_dt(due),
+                at_risk_at=to_dt(at_risk),
+                stopped=to_dt(stop) if stop is not None else None,
+                status=status,
+                late_by=int(max(0.0, ref - due)),
+                limit=int(seconds),
+                counting=counting,
+                escalations=escalations,
+                checklist=tuple(clock.checklist),
+            )
+        )
+        if cycle == 0 and stop is not None:
+            tl.clock_stops[clock.id] = stop
+        if not clock.repeat or stop is None or stop in (end_of_life, until):
+            break
+        start = stop
+        cycle += 1
+        if cycle > 500:  # a pathological history; never loop without end
+            break
+    return views
+
+
+def _deadline(
+    clock: Clock, tl: Timeline, start: float, cycle: int, to_dt: Callable[[float], datetime]
+) -> float | None:
+    """The ``eta=`` a person promised in the command that started this round."""
+    if not clock.deadline_arg:
+        return None
+    triggers = [clock.start] if cycle == 0 else list(clock.stop)
+    for trigger in triggers:
+        args = tl.args.get((trigger, start))
+        if args:
+            value = key_values(args).get(clock.deadline_arg)
+            if value:
+                return parse_deadline(value, start, to_dt)
+    return None
+
+
+def parse_deadline(value: str, start: float, to_dt: Callable[[float], datetime]) -> float | None:
+    """``18:00`` (today, or tomorrow if past), ``2026-11-25T10:00``, or ``+3h`` / ``3h``."""
+    text = value.strip().lstrip("+")
+    try:
+        return start + parse_duration(text)
+    except ValueError:
+        pass
+    base = to_dt(start)
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            parsed = datetime.strptime(text, fmt).replace(tzinfo=base.tzinfo)
+            return parsed.timestamp()
+        except ValueError:
+            continue
+    try:
+        hh, mm = (int(x) for x in text.split(":"))
+        candidate = base.replace(hour=hh, minute=mm, second=0, microsecond=0)
+    except ValueError:
+        return None
+    ts = candidate.timestamp()
+    return ts if ts > start else ts + 86400
+
+
+def _paused_at(pauses: list[tuple[float, float]], t: float) -> bool:
+    return any(a <= t < b for a, b in pauses)
+
+
+def _role_members(cfg: Config, roles: list[str]) -> frozenset[str] | None:
+    if not roles:
+        return None
+    return frozenset(m for r in roles for m in cfg.roles[r].members)
+
+
+def ladder_for(clock: Clock, grade: str | None, cfg: Config) -> Ladder | None:
+    if clock.ladder is None:
+        return None
+    if isinstance(clock.ladder, dict):
+        name = clock.ladder.get(grade or "")
+        return cfg.ladders[name] if name else None
+    return cfg.ladders[clock.ladder]
+
+
+def _escalations(
+    clock: Clock,
+    grade: str | None,
+    cfg: Config,
+    cal: BusinessCalendar,
+    due: float,
+    until: float,
+    cycle: int,
+    circle: tuple[str, ...],
+    to_dt: Callable[[float], datetime],
+) -> tuple[Escalation, ...]:
+    """Every ladder step that fell due before the clock stopped (or before now)."""
+    ladder = ladder_for(clock, grade, cfg)
+    if ladder is None or until < due:
+        return ()
+    out = []
+    for i, step in enumerate(ladder.steps):
+        at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)  # type: ignore[arg-type]
+        if at > until or (at == until and step.after):
+            break
+        mention = list(step.mention)
+        if step.circle:
+            mention += [r for r in circle if r not in mention]
+        out.append(
+            Escalation(
+                clock=clock.id,
+                cycle=cycle,
+                step=i,
+                at=to_dt(at),
+                assign=tuple(step.assign),
+                mention=tuple(mention),
+                labels=tuple(step.labels),
+            )
+        )
+    return tuple(out)
+
+
+def epoch(t: datetime) -> float:
+    if t.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return t.timestamp()
+
+
+def from_epoch_factory(tz: ZoneInfo) -> Callable[[float], datetime]:
+    def to_dt(ts: float) -> datetime:
+        return datetime.fromtimestamp(ts, UTC).astimezone(tz)
+
+    return to_dt
+
+
+def position(sorted_times: list[float], t: float) -> int:
+    return bisect_right(sorted_times, t)
