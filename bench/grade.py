@@ -1,0 +1,174 @@
+"""Benchmark: grade N open tickets with realistic histories. Prints one JSON object per line.
+
+    python bench/grade.py                 # 100,000 tickets, the online preset
+    python bench/grade.py --tickets 2000  # a quick run
+
+Each ticket has a form body, 4-8 comments (staff replies and commands, a customer note, the
+grader's own status comment) and label/assign events, spread over the last 30 days. The
+figures are the pure grader's: building the plan from tickets already in memory. Loading
+them from the store is measured separately as ``load``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tracker.config import load_config, preset_path
+from tracker.engine import Context, grade
+from tracker.intake import render_body
+from tracker.labels import grade_label, type_label
+from tracker.model import Comment, Event, Ticket, marker
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_tickets(n: int, preset: str, now: datetime, seed: int = 7) -> list[Ticket]:
+    cfg = load_config(preset_path(preset))
+    rng = random.Random(seed)
+    form = cfg.forms[0]
+    staff = [m for r in cfg.roles.values() for m in r.users]
+    bodies = []
+    for _ in range(64):  # a pool of distinct bodies, as real desks repeat themselves
+        answers = {}
+        for fid in form.fields:
+            fld = cfg.fields[fid]
+            if fld.kind == "dropdown":
+                answers[fid] = rng.choice(fld.options).id
+            elif fld.kind == "number":
+                answers[fid] = rng.randint(1, 30)
+            elif fld.kind == "ratio":
+                answers[fid] = f"{rng.choice([0.1, 0.5, 2])}%"
+            elif fld.kind == "checkboxes":
+                answers[fid] = rng.random() < 0.1
+            elif fld.kind == "datetime":
+                answers[fid] = "2026-11-20 10:00"
+            else:
+                answers[fid] = "客户反映问题，详见描述。" * rng.randint(1, 4)
+        bodies.append(render_body(cfg, form.id, answers))
+    commands = ["/ack", "/plan 已有临时方案", "/update 进展同步", "/root-cause 已定位", "/circle"]
+    tickets = []
+    cid = eid = 1
+    for number in range(1, n + 1):
+        opened = now - timedelta(minutes=rng.randint(5, 30 * 24 * 60))
+        comments, events = [], []
+        t = opened
+        events.append(Event(eid, staff[0], "labeled", t, label=type_label(cfg, form.type)))
+        eid += 1
+        for k in range(rng.randint(3, 7)):
+            t = t + timedelta(minutes=rng.randint(1, 180))
+            if t >= now:
+                break
+            who = rng.choice(staff)
+            if k == 0:
+                body = "客户补充：今天上午开始出现。"
+                comments.append(Comment(cid, "customer-x", body, t, "NONE"))
+            else:
+                comments.append(Comment(cid, who, rng.choice(commands), t, "MEMBER"))
+            cid += 1
+        comments.append(Comment(cid, cfg.bot.login, marker("status") + "\n<!-- sig:0 -->\nstatus",
+                                opened, "NONE", is_bot=True))  # fmt: skip
+        cid += 1
+        events.append(Event(eid, cfg.bot.login, "labeled", opened,
+                            label=grade_label(cfg, cfg.grading.default), is_bot=True))  # fmt: skip
+        eid += 1
+        tickets.append(Ticket(
+            number, f"问题 {number}", rng.choice(bodies), staff[number % len(staff)], opened,
+            t, "open", None, (type_label(cfg, form.type), grade_label(cfg, cfg.grading.default)),
+            (), tuple(comments), tuple(events), "MEMBER",
+        ))  # fmt: skip
+    return tickets
+
+
+def apply_in_memory(tickets: list[Ticket], plan, now: datetime, bot: str) -> list[Ticket]:
+    """The plan applied the way a hub would, so the next pass sees a desk in steady state."""
+    from dataclasses import replace
+
+    from tracker.model import EditComment, PostComment, SetAssignees, SetLabels
+
+    by_number = {t.number: t for t in tickets}
+    extra: dict[int, list] = {}
+    next_id = 10**9
+    for action in plan.actions:
+        n = getattr(action, "number", None)
+        t = by_number.get(n)
+        if t is None:
+            continue
+        if isinstance(action, SetLabels):
+            labels = [lb for lb in t.labels if lb not in action.remove] + list(action.add)
+            by_number[n] = replace(t, labels=tuple(labels))
+        elif isinstance(action, SetAssignees):
+            by_number[n] = replace(t, assignees=t.assignees + action.add)
+        elif isinstance(action, PostComment):
+            next_id += 1
+            body = marker(action.key) + "\n" + action.body
+            extra.setdefault(n, []).append(Comment(next_id, bot, body, now, "NONE", is_bot=True))
+        elif isinstance(action, EditComment):
+            body = action.body
+            comments = tuple(replace(c, body=body) if c.id == action.comment_id else c for c in t.comments)
+            by_number[n] = replace(t, comments=comments)
+    return [replace(t, comments=t.comments + tuple(extra.get(t.number, ()))) for t in by_number.values()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--preset", default="online")
+    parser.add_argument("--no-load", action="store_true", help="skip the store round trip")
+    args = parser.parse_args()
+    cfg = load_config(preset_path(args.preset))
+    now = datetime(2026, 11, 24, 15, 0, tzinfo=cfg.tz)
+    tickets = make_tickets(args.tickets, args.preset, now)
+    gc.collect()
+    ctx = Context(cfg)
+    start = time.perf_counter()
+    plan = grade(tickets, cfg, now, ctx=ctx)
+    seconds = time.perf_counter() - start
+    print(json.dumps({
+        "bench": "grade_cold", "preset": args.preset, "tickets": len(tickets),
+        "actions": len(plan), "seconds": round(seconds, 3),
+        "tickets_per_s": round(len(tickets) / seconds), "peak_mb": round(peak_mb(), 1),
+    }), flush=True)  # fmt: skip
+    # A scheduled run a few minutes later: everything above is applied; time has moved on.
+    tickets = apply_in_memory(tickets, plan, now, cfg.bot.login)
+    del plan
+    gc.collect()
+    later = now + timedelta(minutes=15)
+    start = time.perf_counter()
+    plan = grade(tickets, cfg, later, ctx=ctx)
+    seconds = time.perf_counter() - start
+    print(json.dumps({
+        "bench": "grade", "preset": args.preset, "tickets": len(tickets),
+        "actions": len(plan), "seconds": round(seconds, 3),
+        "tickets_per_s": round(len(tickets) / seconds), "peak_mb": round(peak_mb(), 1),
+    }), flush=True)  # fmt: skip
+    if args.no_load:
+        return
+    from tracker.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
+        store.upsert_many(tickets=tickets, comments=[(t.number, c) for t in tickets for c in t.comments],
+                          events=[(t.number, e) for t in tickets for e in t.events])  # fmt: skip
+        start = time.perf_counter()
+        loaded = store.tickets(state="open")
+        load_s = time.perf_counter() - start
+    print(json.dumps({
+        "bench": "load", "preset": args.preset, "tickets": len(loaded), "seconds": round(load_s, 3),
+        "tickets_per_s": round(len(loaded) / load_s), "peak_mb": round(peak_mb(), 1),
+    }), flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""The pure grader: replay is deterministic, a second grading plans nothing, trust rules hold."""
+
+from __future__ import annotations
+
+from policy_helpers import Desk, at, load_preset
+
+from tracker.engine import grade
+
+CLUB = load_preset("club")
+ISSUE = {"category": "booking", "level": "l2", "description": "淋浴间漏水"}
+
+
+def story(desk: Desk) -> int:
+    n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
+    desk.say(n, "club-agent-1", "/handoff 已转场馆部", at("2026-11-24 10:20"))
+    desk.say(n, "club-dept-venue", "/plan eta=13:00\n换阀门", at("2026-11-24 10:50"))
+    return n
+
+
+def test_replaying_the_same_history_gives_the_same_plan() -> None:
+    plans = []
+    for _ in range(2):
+        with Desk(CLUB) as desk:
+            story(desk)
+            plans.append(grade(desk.tickets(), CLUB, at("2026-11-24 16:00")))
+    assert plans[0] == plans[1]
+    assert plans[0]
+
+
+def test_grading_twice_in_a_row_plans_nothing_the_second_time() -> None:
+    with Desk(CLUB) as desk:
+        n = story(desk)
+        for hhmm in ("10:00", "10:30", "11:00", "14:00", "16:00"):
+            desk.run(at(f"2026-11-24 {hhmm}"))
+            assert not desk.plan(at(f"2026-11-24 {hhmm}")), hhmm
+        assert desk.clock(n, "handoff", at("2026-11-24 16:00")).status == "missed"
+        assert desk.clock(n, "eta", at("2026-11-24 16:00")).status == "late"
+
+
+def test_a_late_grader_catches_up_with_the_times_steps_fell_due() -> None:
+    with Desk(CLUB) as on_time, Desk(CLUB) as late:
+        for d in (on_time, late):
+            story(d)
+        for m in range(0, 6 * 60, 5):
+            on_time.run(at("2026-11-24 10:00").replace(hour=10 + m // 60, minute=m % 60))
+        late.run(at("2026-11-24 15:55"))
+        assert on_time.bot_comments(1).keys() - {"status"} == late.bot_comments(1).keys() - {"status"}
+        eta = late.bot_comment(1, "esc:eta:0:1")
+        assert "2026-11-24 13:00" in eta and "2026-11-24 14:00" in eta
+
+
+def test_a_customer_cannot_regrade_and_is_told_so() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
+        desk.say(n, "customer-li", "/grade l1", at("2026-11-24 10:01"))
+        desk.label(n, "grade:l3", "customer-li", at("2026-11-24 10:02"))
+        desk.run(at("2026-11-24 10:03"))
+        t = desk.ticket(n)
+        assert desk.view(n, at("2026-11-24 10:03")).grade == "l2"
+        assert "grade:l3" not in t.labels and "grade:l2" in t.labels
+        assert "@customer-li" in desk.bot_comment(n, "denied:")
+        assert "grade:l3" in desk.bot_comment(n, "undo-label:")
+        assert not desk.plan(at("2026-11-24 10:03"))
+
+
+def test_staff_regrade_by_command_or_label() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
+        desk.say(n, "club-supervisor", "/grade l3", at("2026-11-24 10:01"))
+        assert desk.view(n, at("2026-11-24 10:02")).grade == "l3"
+        desk.label(n, "grade:l1", "club-supervisor", at("2026-11-24 10:03"))
+        desk.run(at("2026-11-24 10:04"))
+        assert desk.view(n, at("2026-11-24 10:04")).grade == "l1"
+        assert "grade:l3" not in desk.ticket(n).labels
+
+
+def test_the_graders_own_comments_never_count_as_a_response() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", {**ISSUE, "level": "l1"}, at("2026-11-24 10:00"))
+        desk.run(at("2026-11-24 10:01"))
+        desk.run(at("2026-11-24 10:06"))
+        assert desk.clock(n, "kb_answer", at("2026-11-24 10:06")).status == "late"
+
+
+def test_a_human_removing_a_managed_label_is_respected() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
+        desk.run(at("2026-11-24 10:20"))
+        assert "sla:breach" in desk.ticket(n).labels
+        desk.unlabel(n, "sla:breach", "club-supervisor", at("2026-11-24 10:21"))
+        desk.run(at("2026-11-24 10:22"))
+        assert "sla:breach" not in desk.ticket(n).labels
+
+
+def test_missing_answers_get_one_comment_listing_them() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", {"category": "booking"}, at("2026-11-24 10:00"))
+        desk.run(at("2026-11-24 10:00"))
+        text = desk.bot_comment(n, "needs-info")
+        assert "初步等级" in text and "问题描述" in text
+        assert "needs-info" in desk.ticket(n).labels
+
+
+def test_safety_accident_is_always_l3_and_the_supervisor_owns_it_at_once() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", {**ISSUE, "level": "l1", "safety": True}, at("2026-11-24 19:30"))
+        desk.run(at("2026-11-24 19:30"))
+        assert desk.view(n, at("2026-11-24 19:30")).grade == "l3"
+        assert "club-supervisor" in desk.ticket(n).assignees
+        assert desk.clock(n, "task_force", at("2026-11-24 19:30")).due == at("2026-11-24 19:40")
+        assert desk.clock(n, "task_force_meeting", at("2026-11-24 19:30")).due == at("2026-11-24 20:00")
+
+
+def test_unsatisfied_rating_goes_back_to_the_department_and_the_supervisor() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
+        desk.say(n, "club-dept-venue", "/resolve 已修复", at("2026-11-24 12:00"))
+        desk.run(at("2026-11-24 12:01"))
+        assert desk.bot_comment(n, "rate:")
+        desk.say(n, "club-agent-1", "/rate -1", at("2026-11-24 12:30"))
+        desk.run(at("2026-11-24 12:31"))
+        view = desk.view(n, at("2026-11-24 12:31"))
+        assert view.resolved_at is None and desk.ticket(n).state == "open"
+        assert "@club-supervisor" in desk.bot_comment(n, "low-rating:")
+        desk.say(n, "club-dept-venue", "/resolve 重新处理", at("2026-11-24 14:00"))
+        desk.say(n, "club-agent-1", "/rate 1", at("2026-11-24 14:30"))
+        desk.run(at("2026-11-24 14:31"))
+        assert desk.ticket(n).state == "closed"
+
+
+def test_l1_answered_in_time_meets_the_kb_clock() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", {**ISSUE, "level": "l1"}, at("2026-11-24 10:00"))
+        desk.say(n, "club-senior", "知识库答复：九折", at("2026-11-24 10:04"))
+        assert desk.clock(n, "kb_answer", at("2026-11-24 10:30")).status == "met"
+        assert desk.clock(n, "l1_resolve", at("2026-11-24 10:30")).status == "late"
+
+
+def test_after_closing_hours_the_clock_starts_at_opening() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", ISSUE, at("2026-11-24 23:30"))
+        assert desk.clock(n, "handoff", at("2026-11-24 23:30")).due == at("2026-11-25 09:15")

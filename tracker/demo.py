@@ -1,0 +1,376 @@
+"""The demo: a simulated week at every preset's desk, told as a story.
+
+Each preset gets its own store under ``out/``. People (scripted steps) open tickets, reply,
+run commands and close; the grader runs every few simulated minutes in between. The week
+is the one of China's 2026 National Day holiday, so quiet hours, a public holiday and a
+make-up working day all happen. Everything is deterministic: the same command prints the
+same story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tracker.config import Config, load_config, preset_path
+from tracker.desk import run_grader
+from tracker.engine import Context, assess_all
+from tracker.intake import render_body
+from tracker.labels import type_label
+from tracker.model import (
+    Action,
+    CloseTicket,
+    EditComment,
+    OpenIncident,
+    PostComment,
+    ReopenTicket,
+    SetAssignees,
+    SetLabels,
+    marker_key,
+)
+from tracker.store import LocalHub, Store
+
+WEEK_START = (2026, 9, 28)  # Monday; Oct 1-7 is the National Day holiday, Oct 10 a make-up day
+CUSTOMER = "customer-li"  # not staff: what such a person writes never changes a grade
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing a person does: ``day`` 0 = Monday, ``at`` = "HH:MM"."""
+
+    day: int
+    at: str
+    who: str  # a role id (its first member acts) or a login
+    do: str  # open | comment | close | label | assign
+    ref: str = ""  # the story's name for the ticket ("leak") — resolved to its number
+    form: str = ""
+    title: str = ""
+    answers: tuple[tuple[str, Any], ...] = ()
+    text: str = ""
+    says: str = ""  # what the story says about this step
+
+
+def o(day: int, at: str, who: str, ref: str, form: str, title: str, says: str = "", **answers: Any) -> Step:
+    return Step(day, at, who, "open", ref, form, title, tuple(answers.items()), says=says)
+
+
+def c(day: int, at: str, who: str, ref: str, text: str, says: str = "") -> Step:
+    return Step(day, at, who, "comment", ref, text=text, says=says)
+
+
+def x(day: int, at: str, who: str, ref: str, says: str = "") -> Step:
+    return Step(day, at, who, "close", ref, says=says)
+
+
+def a(day: int, at: str, who: str, ref: str, to: str, says: str = "") -> Step:
+    return Step(day, at, who, "assign", ref, text=to, says=says)
+
+
+SCENARIOS: dict[str, list[Step]] = {
+    "club": [
+        o(0, "10:00", "agent", "card", "issue", "会员卡续费咨询", "一个 L1 简单咨询",
+          category="membership", level="l1", description="客户询问会员卡续费优惠。"),
+        c(0, "10:03", "senior", "card", "根据知识库：续费九折。\n/resolve 已按知识库答复", "5 分钟内答复并解决"),
+        c(0, "10:20", "agent", "card", "/rate 1", "客户满意，工单关闭"),
+        o(0, "11:00", "agent", "leak", "issue", "3 号场淋浴间漏水", "需要场馆部门处理的 L2 问题",
+          category="booking", level="l2", description="3 号场淋浴间持续漏水，地面湿滑。"),
+        c(0, "11:10", "agent", "leak", "/handoff 已转场馆部"),
+        c(0, "11:50", "club-dept-venue", "leak", "/plan eta=15:00\n安排维修师傅更换阀门", "部门 1 小时内给出方案和预计时间"),
+        c(0, "12:55", "agent", "leak", "/update 已告知客户维修安排"),
+        c(0, "16:00", "club-dept-venue", "leak", "/eta eta=18:00\n配件延迟到货", "错过预计时间：说明原因并给出新时间"),
+        c(0, "17:30", "club-dept-venue", "leak", "/resolve 已更换阀门并测试"),
+        c(0, "18:00", "agent", "leak", "/rate -1\n客户认为处理太慢", "客户不满意：退回部门并升级主管"),
+        o(2, "19:30", "agent", "injury", "issue", "青训课学员扭伤", "安全事故：无论初评如何一律 L3",
+          category="training", level="l1", safety="safety", description="青训课上学员落地扭伤脚踝，已送医。"),
+        c(2, "19:50", "club-supervisor", "injury", "/taskforce 主管、场馆、法务组成专项小组", "专项小组晚了 10 分钟才组建"),
+        c(2, "20:20", "club-supervisor", "injury", "/meeting 已召开首次会议\n/update 已联系家长"),
+        c(3, "11:00", "club-supervisor", "injury", "/resolve 已完成赔付协商"),
+        c(3, "12:00", CUSTOMER, "injury", "/grade l1", "非工作人员的定级命令不生效"),
+        o(4, "23:30", "agent", "late", "issue", "闭馆后投诉储物柜丢失物品", "闭馆后提交：时限从次日开馆起算",
+          category="other", level="l2", description="储物柜物品丢失。"),
+    ],
+    "online": [
+        *[
+            o(0, f"10:{m:02d}", "agent", f"login{i}", "problem", f"用户无法登录 {i}",
+              "同类问题 30 分钟内第 5 张：触发预警并生成事件" if i == 5 else "",
+              symptom="login_failure", tier="ordinary", complaints_per_hour=3, channel="phone",
+              description="输入密码后提示网络错误。")
+            for i, m in enumerate((0, 4, 9, 15, 21), start=1)
+        ],
+        c(0, "10:40", "online-cs-manager", "incident:login", "/ack\n/wording 登录服务正在抢修，预计 30 分钟内恢复，给您带来不便深表歉意。",
+          "统一口径同步到所有关联工单"),
+        c(0, "11:30", "online-cs-manager", "incident:login", "/resolve downtime=1.2 loss=0", "事件解决：按停机 1.2 小时定最终等级"),
+        o(1, "14:00", "agent", "vip", "problem", "VIP 客户账户疑似被盗", "VIP 安全敏感问题：直接定为重大",
+          symptom="account_security", tier="vip", complaints_per_hour=1, channel="chat",
+          description="VIP 客户发现账户有陌生登录并转出资金。", customer="vip-88"),
+        c(1, "14:03", "online-cs-manager", "vip", "/ack 已接手"),
+        c(1, "14:15", "online-cs-manager", "vip", "/plan 冻结账户，统一答复口径已发"),
+        o(2, "20:00", "agent", "pay", "problem", "充值到账延迟", "非工作时间：按非工作时间时限",
+          symptom="payment_delay", tier="ordinary", complaints_per_hour=12, affected_ratio="2%",
+          description="充值后余额未更新。"),
+        o(3, "02:10", "agent", "night", "problem", "客户端文案错误", "无人值守时段：时钟从 07:00 起算",
+          symptom="client_fault", tier="ordinary", complaints_per_hour=2, description="活动页文案有错别字。"),
+        o(3, "10:00", "agent", "holiday", "problem", "国庆期间下单失败", "法定节假日按休息日值守时间计算",
+          symptom="order_failure", tier="ordinary", complaints_per_hour=6, description="下单按钮无响应。"),
+    ],
+}
+
+
+def _generic(cfg: Config) -> list[Step]:
+    """A story for any preset: one ticket per form, a reply, a resolution, a rating."""
+    steps: list[Step] = []
+    for i, form in enumerate(cfg.forms):
+        ref = f"t{i}"
+        answers = _auto_answers(cfg, form.id)
+        steps.append(o(i % 5, f"{9 + i}:30", _first_role(cfg), ref, form.id,
+                       f"{form.name}示例", f"通过「{form.name}」表单提交", **answers))  # fmt: skip
+        if i % 2 == 0:
+            steps.append(c(i % 5, f"{9 + i}:50", _first_role(cfg, 1), ref, "已收到，正在处理。"))
+        steps.append(c((i % 5) + 1, "11:00", _first_role(cfg, 1), ref, "/resolve 已处理完毕"))
+        if cfg.satisfaction:
+            score = cfg.satisfaction.scale[min(i, len(cfg.satisfaction.scale) - 1)].score
+            steps.append(c((i % 5) + 1, "12:00", _first_role(cfg), ref, f"/rate {score}"))
+    return steps
+
+
+def _first_role(cfg: Config, index: int = 0) -> str:
+    roles = list(cfg.roles)
+    return roles[index % len(roles)]
+
+
+def _auto_answers(cfg: Config, form_id: str) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for fid in cfg.form_by_id[form_id].fields:
+        fld = cfg.fields[fid]
+        if fld.kind in ("dropdown",):
+            answers[fid] = fld.options[0].id
+        elif fld.kind == "checkboxes":
+            continue
+        elif fld.kind == "number":
+            answers[fid] = 1
+        elif fld.kind == "ratio":
+            answers[fid] = "0.5%"
+        elif fld.kind == "datetime":
+            answers[fid] = "2026-09-28 09:00"
+        elif fld.required:
+            answers[fid] = f"{fld.label}：示例内容"
+    return answers
+
+
+class Story:
+    """Prints what happens, in the config's language."""
+
+    def __init__(self, cfg: Config, echo: Callable[[str], None]) -> None:
+        self.cfg = cfg
+        self.echo = echo
+        self.titles: dict[int, str] = {}
+
+    def when(self, t: datetime) -> str:
+        days = "一二三四五六日" if self.cfg.locale == "zh" else ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        day = f"周{days[t.weekday()]}" if self.cfg.locale == "zh" else days[t.weekday()]
+        return f"{t.strftime('%m-%d')} {day} {t.strftime('%H:%M')}"
+
+    def person(self, t: datetime, text: str) -> None:
+        self.echo(f"  {self.when(t)}  👤 {text}")
+
+    def grader(self, t: datetime, text: str) -> None:
+        self.echo(f"  {self.when(t)}  🤖 {text}")
+
+    def action(self, t: datetime, action: Action, outcome: str) -> None:
+        line = describe(action, self.cfg, self.titles)
+        if line:
+            self.grader(t, line)
+
+
+def describe(action: Action, cfg: Config, titles: dict[int, str]) -> str:
+    """One readable line for one applied action (the status comment is not worth a line)."""
+    zh = cfg.locale == "zh"
+    n = getattr(action, "number", None)
+    who = f"#{n}" + (f"「{titles[n]}」" if n in titles and zh else f" “{titles[n]}”" if n in titles else "")
+    match action:
+        case SetLabels(add=add, remove=remove):
+            grade = [lb for lb in add if lb.startswith(cfg.labels.grade.split("{")[0])]
+            parts = []
+            if grade:
+                gid = grade[0][len(cfg.labels.grade.split("{")[0]):]
+                name = cfg.grade_by_id[gid].label(cfg.locale) if gid in cfg.grade_by_id else gid
+                parts.append(("定级为「%s」" if zh else "graded %s") % name)
+            others = [lb for lb in add if lb not in grade]
+            if others:
+                parts.append(("加标签 " if zh else "labels +") + " ".join(others))
+            if remove:
+                parts.append(("去标签 " if zh else "labels -") + " ".join(remove))
+            return f"{who} " + ("，".join(parts) if zh else "; ".join(parts))
+        case SetAssignees(add=add):
+            return f"{who} " + ("指派给 " if zh else "assigned to ") + " ".join(f"@{p}" for p in add)
+        case PostComment(key=key, body=body):
+            if key == "status":
+                return ""
+            kind = key.split(":")[0]
+            first = body.strip().splitlines()[0] if body.strip() else ""
+            first = first.replace("**", "")
+            return f"{who} " + (f"评论：{first}" if zh else f"comments: {first}") + f"  [{kind}]"
+        case EditComment():
+            return ""
+        case OpenIncident(title=title, members=members):
+            ms = " ".join(f"#{m}" for m in members)
+            return (f"创建事件「{title}」，关联 {ms}" if zh else f"opened incident “{title}” linking {ms}")
+        case CloseTicket():
+            return f"{who} " + ("关闭" if zh else "closed")
+        case ReopenTicket():
+            return f"{who} " + ("重新打开" if zh else "reopened")
+    return ""
+
+
+def _at(day: int, hhmm: str, cfg: Config) -> datetime:
+    y, m, d = WEEK_START
+    hh, mm = (int(p) for p in hhmm.split(":"))
+    return datetime(y, m, d, tzinfo=cfg.tz) + timedelta(days=day, hours=hh, minutes=mm)
+
+
+def _login(cfg: Config, who: str) -> str:
+    if who in cfg.roles:
+        return cfg.roles[who].users[0] if cfg.roles[who].users else cfg.roles[who].members[0]
+    return who
+
+
+def run_preset(
+    name: str, out: Path, *, step_minutes: int, echo: Callable[[str], None], days: int = 7
+) -> tuple[Store, Config]:
+    """Play one preset's week into ``out/<name>.db`` and return the open store."""
+    cfg = load_config(preset_path(name))
+    db = out / f"{name}.db"
+    if db.exists():
+        db.unlink()
+    for extra in (out / f"{name}.db-wal", out / f"{name}.db-shm"):
+        if extra.exists():
+            extra.unlink()
+    store = Store(db)
+    story = Story(cfg, echo)
+    steps = sorted(SCENARIOS.get(name) or _generic(cfg), key=lambda s: (s.day, s.at))
+    refs: dict[str, int] = {}
+    ctx = Context(cfg)
+    clock = _at(0, "00:00", cfg)
+    end = clock + timedelta(days=days)
+    pending = list(steps)
+    echo(f"\n=== {cfg.name}（{name}）===" if cfg.locale == "zh" else f"\n=== {cfg.name_en or cfg.name} ({name}) ===")
+    while clock <= end:
+        while pending and _at(pending[0].day, pending[0].at, cfg) <= clock:
+            s = pending.pop(0)
+            _perform(s, cfg, store, refs, story, _at(s.day, s.at, cfg))
+        hub_now = clock
+        run_grader(store, cfg, hub_now, ctx=ctx,
+                   on_action=lambda act, out_, t=hub_now: story.action(t, act, out_))  # fmt: skip
+        _remember_incidents(store, cfg, refs, story)
+        clock += timedelta(minutes=step_minutes)
+    return store, cfg
+
+
+def _remember_incidents(store: Store, cfg: Config, refs: dict[str, int], story: Story) -> None:
+    """Give incident tickets the grader opened a title in the story."""
+    for t in store.tickets(state="open"):
+        if t.author == cfg.bot.login and t.number not in story.titles:
+            story.titles[t.number] = t.title
+
+
+def _resolve_ref(ref: str, store: Store, cfg: Config, refs: dict[str, int]) -> int | None:
+    """A story name; ``incident:NAME`` is the incident the ticket NAME1 was linked to."""
+    if not ref.startswith("incident:"):
+        return refs.get(ref)
+    member = refs.get(ref[len("incident:") :] + "1")
+    if member is None:
+        return None
+    for comment in store.ticket(member).comments:
+        key = marker_key(comment.body)
+        if key and key.startswith("incident-link:") and comment.author == cfg.bot.login:
+            return store.find_ticket_by_marker(f"incident:{key[len('incident-link:'):]}", cfg.bot.login)
+    return None
+
+
+def _perform(s: Step, cfg: Config, store: Store, refs: dict[str, int], story: Story, at: datetime) -> None:
+    hub = LocalHub(store, cfg.bot.login, lambda: at)
+    login = _login(cfg, s.who)
+    association = "MEMBER" if cfg.is_staff_login(login) else "NONE"
+    says = f"（{s.says}）" if s.says and cfg.locale == "zh" else f" ({s.says})" if s.says else ""
+    if s.do == "open":
+        form = cfg.form_by_id[s.form]
+        body = render_body(cfg, s.form, dict(s.answers))
+        number = hub.open_ticket(form.title_prefix + s.title, body, login,
+                                 labels=(type_label(cfg, form.type), *form.labels),
+                                 association=association, at=at)  # fmt: skip
+        refs[s.ref] = number
+        story.titles[number] = s.title
+        story.person(at, f"@{login} 提交 #{number}「{s.title}」{says}" if cfg.locale == "zh"
+                     else f"@{login} opened #{number} “{s.title}”{says}")  # fmt: skip
+        return
+    number = _resolve_ref(s.ref, store, cfg, refs)
+    if number is None:
+        story.person(at, f"（跳过：{s.ref} 尚不存在）" if cfg.locale == "zh" else f"(skipped: no {s.ref})")
+        return
+    if s.do == "comment":
+        hub.add_comment(number, login, s.text, association, at=at)
+        first = s.text.splitlines()[0]
+        story.person(at, f"@{login} 在 #{number} 评论：{first}{says}" if cfg.locale == "zh"
+                     else f"@{login} on #{number}: {first}{says}")  # fmt: skip
+    elif s.do == "close":
+        hub.close_ticket(number, login, at=at)
+        story.person(at, f"@{login} 关闭 #{number}{says}" if cfg.locale == "zh" else f"@{login} closed #{number}{says}")
+    elif s.do == "assign":
+        hub.assign(number, [s.text], [], login, at=at)
+        story.person(at, f"@{login} 把 #{number} 指派给 @{s.text}{says}" if cfg.locale == "zh"
+                     else f"@{login} assigned #{number} to @{s.text}{says}")  # fmt: skip
+
+
+def summary(store: Store, cfg: Config, now: datetime, echo: Callable[[str], None]) -> dict[str, Any]:
+    views = assess_all(store.tickets(), cfg, now)
+    clocks = [c for v in views for c in v.clocks]
+    figures = {
+        "tickets": len(views),
+        "incidents": sum(1 for v in views if v.is_incident),
+        "clocks": len(clocks),
+        "met": sum(1 for c in clocks if c.status == "met"),
+        "breached": sum(1 for c in clocks if c.breached),
+        "escalations": sum(len(c.escalations) for c in clocks),
+        "open": sum(1 for v in views if v.state == "open"),
+    }
+    zh = cfg.locale == "zh"
+    echo(("  小结：{tickets} 张工单（其中事件 {incidents}），{clocks} 个时限：{met} 个按时，"
+          "{breached} 个超时，共升级 {escalations} 次；仍未关闭 {open} 张。" if zh else
+          "  Summary: {tickets} tickets ({incidents} incidents), {clocks} clocks: {met} met, "
+          "{breached} breached, {escalations} escalations; {open} still open.").format(**figures))  # fmt: skip
+    return figures
+
+
+def run_demo(
+    out: Path,
+    *,
+    presets: Iterable[str],
+    step_minutes: int = 10,
+    site: bool = True,
+    echo: Callable[[str], None] = print,
+) -> dict[str, dict[str, Any]]:
+    """Play every preset's week, print the story, and (optionally) build the site."""
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, Any]] = {}
+    for name in presets:
+        store, cfg = run_preset(name, out, step_minutes=step_minutes, echo=echo)
+        try:
+            end = _at(7, "00:00", cfg)
+            results[name] = summary(store, cfg, end, echo)
+            if site:
+                _site(store, cfg, out / name, end, echo)
+        finally:
+            store.close()
+    return results
+
+
+def _site(store: Store, cfg: Config, where: Path, now: datetime, echo: Callable[[str], None]) -> None:
+    try:
+        from tracker.publish import build_site
+    except ImportError:
+        return
+    result = build_site(store, cfg, where, now)
+    echo(f"  site: {result}")
