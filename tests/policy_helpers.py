@@ -43,13 +43,7 @@ from tracker.model import Comment, Plan, PostComment, Ticket, marker_key
 from tracker.store import LocalHub, Store
 from tracker.views import ClockView, TicketView
 
-__all__ = [
-    "SHANGHAI",
-    "Desk",
-    "at",
-    "load_preset",
-    "preset_file",
-]
+__all__ = ["SHANGHAI", "Desk", "at", "iter_escalations", "kinds", "load_preset", "posted", "preset_file"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -134,13 +128,9 @@ class Desk:
             when,
         )
 
-    def say(
-        self, number: int, author: str, body: str, when: datetime, *, association: str | None = None
-    ) -> Comment:
+    def say(self, number: int, author: str, body: str, when: datetime, *, association: str | None = None) -> Comment:
         """A comment by a person (a command such as ``/resolve`` is just a comment)."""
-        return self.hub.add_comment(
-            number, author, body, association or self.association(author), when
-        )
+        return self.hub.add_comment(number, author, body, association or self.association(author), when)
 
     def label(self, number: int, label: str, by: str, when: datetime) -> None:
         self.hub.label(number, (label,), (), by, when)
@@ -208,11 +198,7 @@ class Desk:
 
 def posted(plan: Plan, prefix: str = "") -> dict[str, str]:
     """The comments a plan posts: marker key -> body, for keys starting with ``prefix``."""
-    return {
-        a.key: a.body
-        for a in plan.actions
-        if isinstance(a, PostComment) and a.key.startswith(prefix)
-    }
+    return {a.key: a.body for a in plan.actions if isinstance(a, PostComment) and a.key.startswith(prefix)}
 
 
 def kinds(plan: Plan) -> list[str]:
@@ -224,6 +210,3 @@ def iter_escalations(view: TicketView) -> Iterator[tuple[str, int, int, datetime
     """Every ladder step that fell due on a ticket: (clock id, round, step, when it fell due)."""
     for e in view.escalations:
         yield e.clock, e.cycle, e.step, e.at
-
-
-__all__ += ["iter_escalations", "kinds", "posted"]

@@ -159,9 +159,7 @@ TECH_REPORT = [
 
 
 @pytest.mark.parametrize(("level", "opened", "due"), TECH_REPORT)
-def test_tech_report_interval_by_level_and_hours(
-    desk: Desk, level: str, opened: str, due: str
-) -> None:
+def test_tech_report_interval_by_level_and_hours(desk: Desk, level: str, opened: str, due: str) -> None:
     n = failure(desk, opened, level)
     assert desk.clock(n, "tech_report", at(opened)).due == at(due)
 
@@ -282,9 +280,7 @@ def test_the_care_leads_wording(desk: Desk) -> None:
     ("opened", "due"),
     [("2026-11-11 10:00", "2026-11-11 12:00"), ("2026-11-11 21:00", "2026-11-12 09:00")],
 )
-def test_peak_figures_are_asked_for_every_two_service_hours(
-    desk: Desk, opened: str, due: str
-) -> None:
+def test_peak_figures_are_asked_for_every_two_service_hours(desk: Desk, opened: str, due: str) -> None:
     n = peak(desk, opened)
     assert desk.clock(n, "peak_figures", at(opened)).due == at(due)
 
@@ -329,9 +325,7 @@ def test_an_outsider_cannot_record_figures_or_grade(desk: Desk) -> None:
         ("2026-11-11 23:00", "2026-11-12 08:30"),  # logged by the night duty
     ],
 )
-def test_a_complaint_is_taken_within_thirty_service_minutes(
-    desk: Desk, opened: str, due: str
-) -> None:
+def test_a_complaint_is_taken_within_thirty_service_minutes(desk: Desk, opened: str, due: str) -> None:
     n = complaint(desk, opened)
     assert desk.clock(n, "complaint_ack", at(opened)).due == at(due)
 
@@ -340,9 +334,7 @@ def test_a_complaint_is_taken_within_thirty_service_minutes(
     ("taken", "due"),
     [("2026-11-11 10:00", "2026-11-11 14:00"), ("2026-11-11 20:00", "2026-11-12 10:00")],
 )
-def test_the_customer_hears_back_every_four_service_hours(
-    desk: Desk, taken: str, due: str
-) -> None:
+def test_the_customer_hears_back_every_four_service_hours(desk: Desk, taken: str, due: str) -> None:
     n = complaint(desk, "2026-11-11 09:50")
     desk.say(n, SPECIALIST, "/ack 已接手", at(taken))
     assert desk.clock(n, "complaint_feedback", at(taken)).due == at(due)

@@ -348,6 +348,39 @@ def test_late_report_reminds_technical_support_then_management(desk: Desk) -> No
     assert "@yoga-manager" in esc["esc:report:0:1"]
 
 
+AFTER_FIX = [
+    ("2026-03-10 11:10", FRONT, "/verify 前台签到正常"),
+    ("2026-03-10 11:20", CARE, "/announce 已通知客户恢复"),
+    ("2026-03-10 12:00", TECH, "/report 故障报告见附件"),
+    ("2026-03-10 13:00", MANAGER, "/review 故障分析会已开"),
+]
+
+# (clock, how many AFTER_FIX steps were done, grader run at, escalations, assigned, mentioned)
+LATE_AFTER_FIX: list[tuple[str, int, str, list[str], str, str]] = [
+    ("verify", 0, "2026-03-10 12:30", ["esc:verify:0:0"], CONSULTANT, ALL_DISCOVERY),
+    ("verify", 0, "2026-03-10 13:30", ["esc:verify:0:0", "esc:verify:0:1"], CONSULTANT, "@yoga-manager"),
+    ("announce", 1, "2026-03-10 11:45", ["esc:announce:0:0"], CARE_PICKED, ALL_CARE),
+    ("announce", 1, "2026-03-10 12:15", ["esc:announce:0:0", "esc:announce:0:1"], CARE_PICKED, "@yoga-manager"),
+    ("review", 3, "2026-03-13 12:30", ["esc:review:0:0"], MANAGER, "@yoga-manager"),
+]
+
+
+@pytest.mark.parametrize(("clock_id", "done", "now", "keys", "assigned", "mention"), LATE_AFTER_FIX)
+def test_late_steps_after_the_fix_escalate(
+    desk: Desk, clock_id: str, done: int, now: str, keys: list[str], assigned: str, mention: str
+) -> None:
+    """Verification due 1 h after the fix (then management 1 h later), the announcement 30 min
+    after verification (then management 30 min later), the review 72 h after the report."""
+    n = report(desk, "2026-03-10 10:00")
+    do(desk, n, [*DONE, *AFTER_FIX[:done]])
+    plan = desk.run(at(now))
+    esc = posted(plan, f"esc:{clock_id}:")
+    assert sorted(esc) == keys
+    assert mention in esc[keys[-1]]
+    assert assigned in desk.ticket(n).assignees
+    assert not posted(desk.run(at(now)), "esc:")
+
+
 # --------------------------------------------------------------------------- closing
 
 DONE = [
@@ -356,12 +389,6 @@ DONE = [
     ("2026-03-10 11:00", TECH, "/resolve 已修复并测试"),
 ]
 
-AFTER_FIX = [
-    ("2026-03-10 11:10", FRONT, "/verify 前台签到正常"),
-    ("2026-03-10 11:20", CARE, "/announce 已通知客户恢复"),
-    ("2026-03-10 12:00", TECH, "/report 故障报告见附件"),
-    ("2026-03-10 13:00", MANAGER, "/review 故障分析会已开"),
-]
 
 # (what was done after the fix before a person closed it, requirement named, who must do it)
 CLOSING: list[tuple[list[tuple[str, str, str]], str | None, str]] = [
@@ -394,7 +421,7 @@ def test_closing_needs_verification_announcement_report_and_review(
     text = next(iter(blocked.values()))
     assert f"「{requirement}」" in text and who in text
     assert desk.ticket(n).state == "open"
-    desk.run(at("2026-03-10 13:20"))  # see the xfail below: the labels come back one run late
+    desk.run(at("2026-03-10 13:20"))
     assert not desk.run(at("2026-03-10 13:25"))
 
 
@@ -435,12 +462,6 @@ def test_staff_can_regrade(desk: Desk) -> None:
 # --------------------------------------------------------------------------- engine gaps
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a clock that starts after resolution on a command (the review after "
-    "/report) is cut off when the ticket closes and reported as met; only clocks starting "
-    "at 'resolved'/'closed' survive closing (tracker/clocks.py evaluate: end_of_life)",
-)
 def test_a_due_item_started_after_resolution_survives_closing() -> None:
     data = yaml.safe_load(preset_file("yoga").read_text(encoding="utf-8"))
     data["close_rules"] = [r for r in data["close_rules"] if r["requires"] != "command:review"]
@@ -453,13 +474,6 @@ def test_a_due_item_started_after_resolution_survives_closing() -> None:
         assert review.status == "late"  # no /review was ever written
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: the plan that reopens a ticket closed too early (close rule) computes the "
-    "labels for the closed state, removing sla:breach and status:resolved; the next run adds "
-    "them back, so grading twice in a row is not a no-op (tracker/engine.py _desire: labels "
-    "use is_open before the reopen decision)",
-)
 def test_reopening_a_closed_too_early_ticket_converges_in_one_run(desk: Desk) -> None:
     n = report(desk, "2026-03-10 10:00")
     do(desk, n, DONE)

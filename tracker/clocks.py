@@ -124,8 +124,9 @@ def evaluate(
     # A clock that started before the ticket was resolved stops there at the latest;
     # one that starts at resolution (the written report) keeps running after it.
     end_of_life = None
+    started_before_resolution = tl.resolved is None or start < tl.resolved
     ends = [t for t in (tl.resolved, tl.closed) if t is not None and t > start]
-    if ends and clock.start not in ("resolved", "closed"):
+    if ends and clock.start not in ("resolved", "closed") and started_before_resolution:
         end_of_life = min(ends)
     until = None
     if clock.repeat:
@@ -152,7 +153,10 @@ def evaluate(
         else:
             due = _due(cal, start, seconds, counting, tl.pauses)
         at_risk = _due(cal, start, seconds * clock.at_risk, counting, tl.pauses)
-        stop = _stop_time(clock, tl, start if cycle == 0 else start + 1e-6, who)
+        # A round never stops on the very event that started it (``/eta`` starts and stops
+        # the rounds of the ETA clock).
+        same = cycle > 0 or clock.start in clock.stop
+        stop = _stop_time(clock, tl, start + 1e-6 if same else start, who)
         for bound in (end_of_life, until):
             if bound is not None and (stop is None or bound < stop):
                 stop = bound

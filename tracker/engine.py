@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -795,7 +795,13 @@ def _desire(
         if key not in p.bot_comments:
             comments.append(PostComment(n, key, body))
 
-    # -- labels ---------------------------------------------------------------
+    change = _state_change(p, view, h, ctx, post, notes)
+    if isinstance(change, CloseTicket):
+        is_open = False
+    elif isinstance(change, ReopenTicket):
+        is_open = True
+
+    # -- labels (for the state the ticket is left in) ---------------------------
     want: set[str] = {grade_label(cfg, h.grade)}
     if view.type:
         want.add(type_label(cfg, view.type))
@@ -842,7 +848,8 @@ def _desire(
     # -- assignees --------------------------------------------------------------
     want_people: list[str] = []
     owner_role = cfg.grading.owners.get(h.grade)
-    if owner_role and is_open:
+    assignable = t.state == "open" or isinstance(change, ReopenTicket)
+    if owner_role and assignable:
         who = ctx.pick(owner_role, n)
         if who:
             want_people.append(who)
@@ -866,7 +873,7 @@ def _desire(
             continue
         add_people.append(who)
     room = MAX_ASSIGNEES - len(t.assignees)
-    if add_people and room > 0 and is_open:
+    if add_people and room > 0 and assignable:
         actions.append(SetAssignees(n, tuple(add_people[:room]), ()))
 
     # -- comments ---------------------------------------------------------------
@@ -887,7 +894,8 @@ def _desire(
             if key in p.bot_comments:
                 continue
             ladder_next = _next_step_time(view_clock, e.step, h.grade, ctx)
-            late = epoch(e.at) - epoch(view_clock.due)
+            cal = ctx.calendars[ctx.clock_by_id[view_clock.id].calendar]
+            late = cal.counted_s(epoch(view_clock.due), epoch(e.at), view_clock.counting)  # type: ignore[arg-type]
             body = msg.render(
                 loc, "escalation", step=e.step, clock=view_clock.name, cycle=view_clock.cycle,
                 due=msg.fmt_time(view_clock.due), fell=msg.fmt_time(e.at),
@@ -929,37 +937,46 @@ def _desire(
                        penalty=sat.penalties.get(h.rating or 0, 0)),
         )  # fmt: skip
 
-    # -- close and reopen ---------------------------------------------------------
+    if change is not None:
+        actions.append(change)
+
+    # -- the status comment -----------------------------------------------------
+    _status(p, view, h, ctx, comments)
+    actions.extend(comments)
+
+
+def _state_change(
+    p: Prepared, view: TicketView, h: History, ctx: Context, post: Callable[[str, str], None], notes: list[str]
+) -> CloseTicket | ReopenTicket | None:
+    """Close after a rating, reopen a close the rules forbid, close members of a resolved incident."""
+    cfg = ctx.cfg
+    t = p.ticket
+    n = t.number
+    sat = cfg.satisfaction
+    low = sat is not None and h.rating is not None and h.rating <= sat.escalate_at_or_below
     blocked = _close_blocked(p, h, ctx)
     if t.state == "closed" and blocked and h.last_close_event and h.last_close_event[2]:
         event_id, _actor, _human = h.last_close_event
         post(
             f"close-blocked:{event_id}",
-            msg.render(loc, "close_blocked", requirement=blocked[0], roles=blocked[1]),
+            msg.render(ctx.locale, "close_blocked", requirement=blocked[0], roles=blocked[1]),
         )
-        actions.append(ReopenTicket(n))
         notes.append(f"#{n} reopened: closing needs {blocked[0]}")
-    elif (
-        t.state == "closed"
-        and low
-        and sat
-        and sat.reopen_on_low
-        and h.rated_at
-        and h.closed
-        and h.closed < h.rated_at
-    ):
-        actions.append(ReopenTicket(n))
-    elif is_open and h.resolved is not None and not blocked:
+        return ReopenTicket(n)
+    if t.state == "closed" and low and sat and sat.reopen_on_low and h.rated_at and h.closed and h.closed < h.rated_at:
+        return ReopenTicket(n)
+    if t.state == "open" and h.resolved is not None and not blocked:
         rated_after = h.rated_at is not None and h.rated_at >= h.resolved
-        if sat and rated_after and not (low and sat.reopen_on_low):
-            actions.append(CloseTicket(n, "completed"))
-            notes.append(f"#{n} closed after a rating of {h.rating}")
+        if sat and rated_after and h.rating is not None:
+            # At or above the closing score it closes; a low rating closes too (after the
+            # follow-up is asked for) unless the rulebook sends it back to the department.
+            closes = h.rating >= sat.close_at_or_above or (low and not sat.reopen_on_low)
+            if closes:
+                notes.append(f"#{n} closed after a rating of {h.rating}")
+                return CloseTicket(n, "completed")
         elif not sat and not cfg.close_rules and view.incident_key and not p.incident_key:
-            actions.append(CloseTicket(n, "completed"))
-
-    # -- the status comment -----------------------------------------------------
-    _status(p, view, h, ctx, comments)
-    actions.extend(comments)
+            return CloseTicket(n, "completed")
+    return None
 
 
 def _close_blocked(p: Prepared, h: History, ctx: Context) -> tuple[str, str] | None:
