@@ -5,8 +5,13 @@
 
 Each ticket has a form body, 4-8 comments (staff replies and commands, a customer note, the
 grader's own status comment) and label/assign events, spread over the last 30 days. The
-figures are the pure grader's: building the plan from tickets already in memory. Loading
-them from the store is measured separately as ``load``.
+figures are the pure grader's: building the plan from tickets already in memory.
+
+- ``grade_cold``: a first run over tickets nobody graded before (everything to write).
+- ``grade_full``: every ticket graded in full, after the cold plan was applied.
+- ``grade``: the next scheduled run 15 minutes later, with the grader's memory: tickets with
+  no new activity and no clock moment due rest; the rest are graded in full.
+- ``load``: reading them back from the SQLite ledger.
 """
 
 from __future__ import annotations
@@ -96,12 +101,21 @@ def apply_in_memory(tickets: list[Ticket], plan, now: datetime, bot: str) -> lis
     """The plan applied the way a hub would, so the next pass sees a desk in steady state."""
     from dataclasses import replace
 
-    from tracker.model import EditComment, PostComment, SetAssignees, SetLabels
+    from tracker.model import EditComment, OpenIncident, PostComment, SetAssignees, SetLabels
 
     by_number = {t.number: t for t in tickets}
     extra: dict[int, list] = {}
     next_id = 10**9
     for action in plan.actions:
+        if isinstance(action, OpenIncident):
+            number = max(by_number) + 1
+            by_number[number] = Ticket(number, action.title, action.body, bot, now, now, "open", None,
+                                       action.labels, (), (), (), "NONE", True)  # fmt: skip
+            for m in action.members:
+                next_id += 1
+                link = marker(f"incident-link:{action.key}") + f"\nlinked to #{number}"
+                extra.setdefault(m, []).append(Comment(next_id, bot, link, now, "NONE", is_bot=True))
+            continue
         n = getattr(action, "number", None)
         t = by_number.get(n)
         if t is None:
@@ -141,17 +155,33 @@ def main() -> None:
         "actions": len(plan), "seconds": round(seconds, 3),
         "tickets_per_s": round(len(tickets) / seconds), "peak_mb": round(peak_mb(), 1),
     }), flush=True)  # fmt: skip
-    # A scheduled run a few minutes later: everything above is applied; time has moved on.
+    # The cold plan applied: every ticket is now in the state the grader wanted.
     tickets = apply_in_memory(tickets, plan, now, cfg.bot.login)
     del plan
     gc.collect()
+    # Converge as the grader does (a new incident gets its own labels and status next pass);
+    # the last pass grades every ticket in full and leaves the memory for the next run.
+    for _ in range(3):
+        start = time.perf_counter()
+        plan = grade(tickets, cfg, now, ctx=ctx, memo={})
+        seconds = time.perf_counter() - start
+        if not plan:
+            break
+        tickets = apply_in_memory(tickets, plan, now, cfg.bot.login)
+    memo = dict(plan.memo)
+    print(json.dumps({
+        "bench": "grade_full", "preset": args.preset, "tickets": len(tickets),
+        "actions": len(plan), "seconds": round(seconds, 3),
+        "tickets_per_s": round(len(tickets) / seconds), "peak_mb": round(peak_mb(), 1),
+    }), flush=True)  # fmt: skip
+    # The next scheduled run, 15 minutes later: quiet tickets rest on the grader's memory.
     later = now + timedelta(minutes=15)
     start = time.perf_counter()
-    plan = grade(tickets, cfg, later, ctx=ctx)
+    plan = grade(tickets, cfg, later, ctx=ctx, memo=memo)
     seconds = time.perf_counter() - start
     print(json.dumps({
         "bench": "grade", "preset": args.preset, "tickets": len(tickets),
-        "actions": len(plan), "seconds": round(seconds, 3),
+        "graded_in_full": len(plan.memo), "actions": len(plan), "seconds": round(seconds, 3),
         "tickets_per_s": round(len(tickets) / seconds), "peak_mb": round(peak_mb(), 1),
     }), flush=True)  # fmt: skip
     if args.no_load:

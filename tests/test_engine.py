@@ -140,3 +140,27 @@ def test_after_closing_hours_the_clock_starts_at_opening() -> None:
     with Desk(CLUB) as desk:
         n = desk.open("issue", ISSUE, at("2026-11-24 23:30"))
         assert desk.clock(n, "handoff", at("2026-11-24 23:30")).due == at("2026-11-25 09:15")
+
+
+def test_resting_quiet_tickets_never_changes_the_plan() -> None:
+    from datetime import timedelta
+
+    with Desk(CLUB) as desk:
+        start = at("2026-11-24 08:00")
+        for i, level in enumerate(("l1", "l2", "l2", "l3", "l1", "l2")):
+            desk.open("issue", {**ISSUE, "level": level}, start + timedelta(minutes=7 * i))
+        desk.say(2, "club-agent-1", "/handoff", at("2026-11-24 09:05"))
+        desk.say(3, "club-dept-venue", "/plan eta=13:00", at("2026-11-24 10:40"))
+        memo: dict = {}
+        rested = 0
+        now = at("2026-11-24 09:00")
+        while now <= at("2026-11-24 18:00"):
+            tickets = desk.tickets()
+            full = grade(tickets, CLUB, now)
+            remembered = grade(tickets, CLUB, now, memo=memo)
+            assert remembered.actions == full.actions, now
+            rested += len(tickets) - len(remembered.memo)
+            desk.run(now)
+            memo.update(grade(desk.tickets(), CLUB, now, memo=memo).memo)
+            now += timedelta(minutes=7)
+        assert rested > 100  # most tickets rested most of the time

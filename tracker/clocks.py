@@ -174,7 +174,14 @@ def evaluate(
             status = "at_risk"
         else:
             status = "running"
-        escalations = _escalations(clock, grade, cfg, cal, due, ref, cycle, circle, to_dt)
+        escalations = _escalations(clock, grade, cfg, cal, due, ref, stop is not None, cycle, circle, to_dt)
+        wake = None
+        if stop is None:
+            upcoming = [t for t in (at_risk, due) if t > now]
+            step_at = _next_step_at(clock, grade, cfg, cal, due, now)
+            if step_at is not None:
+                upcoming.append(step_at)
+            wake = min(upcoming) if upcoming else None
         views.append(
             ClockView(
                 id=clock.id,
@@ -190,6 +197,7 @@ def evaluate(
                 counting=counting,
                 escalations=escalations,
                 checklist=tuple(clock.checklist),
+                wake=wake,
             )
         )
         if cycle == 0 and stop is not None:
@@ -261,6 +269,20 @@ def ladder_for(clock: Clock, grade: str | None, cfg: Config) -> Ladder | None:
     return cfg.ladders[clock.ladder]
 
 
+def _next_step_at(
+    clock: Clock, grade: str | None, cfg: Config, cal: BusinessCalendar, due: float, now: float
+) -> float | None:
+    """When the next ladder step after ``now`` falls due, if any."""
+    ladder = ladder_for(clock, grade, cfg)
+    if ladder is None:
+        return None
+    for step in ladder.steps:
+        at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)  # type: ignore[arg-type]
+        if at > now:
+            return at
+    return None
+
+
 def _escalations(
     clock: Clock,
     grade: str | None,
@@ -268,18 +290,19 @@ def _escalations(
     cal: BusinessCalendar,
     due: float,
     until: float,
+    stopped: bool,
     cycle: int,
     circle: tuple[str, ...],
     to_dt: Callable[[float], datetime],
 ) -> tuple[Escalation, ...]:
-    """Every ladder step that fell due before the clock stopped (or before now)."""
+    """Every ladder step that fell due before the clock stopped, or by now if it runs on."""
     ladder = ladder_for(clock, grade, cfg)
     if ladder is None or until < due:
         return ()
     out = []
     for i, step in enumerate(ladder.steps):
         at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)  # type: ignore[arg-type]
-        if at > until or (at == until and step.after):
+        if at > until or (stopped and at == until and step.after):
             break
         mention = list(step.mention)
         if step.circle:

@@ -238,10 +238,17 @@ def _login(cfg: Config, who: str) -> str:
 
 
 def run_preset(
-    name: str, out: Path, *, step_minutes: int, echo: Callable[[str], None], days: int = 7
+    name: str,
+    out: Path,
+    *,
+    step_minutes: int,
+    echo: Callable[[str], None],
+    days: int = 7,
+    remember: bool = True,
 ) -> tuple[Store, Config]:
     """Play one preset's week into ``out/<name>.db`` and return the open store."""
     cfg = load_config(preset_path(name))
+    out.mkdir(parents=True, exist_ok=True)
     db = out / f"{name}.db"
     if db.exists():
         db.unlink()
@@ -262,7 +269,7 @@ def run_preset(
             s = pending.pop(0)
             _perform(s, cfg, store, refs, story, _at(s.day, s.at, cfg))
         hub_now = clock
-        run_grader(store, cfg, hub_now, ctx=ctx,
+        run_grader(store, cfg, hub_now, ctx=ctx, remember=remember,
                    on_action=lambda act, out_, t=hub_now: story.action(t, act, out_))  # fmt: skip
         _remember_incidents(store, cfg, refs, story)
         clock += timedelta(minutes=step_minutes)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from tracker.apply import ApplyReport, apply_plan
 from tracker.config import Config
-from tracker.engine import Context, assess_all, grade
+from tracker.engine import Context, Memo, assess_all, grade
 from tracker.model import Action, Plan, Ticket
 from tracker.store import LocalHub, Store
 from tracker.views import TicketView
@@ -44,12 +44,41 @@ class RunResult:
         return [n for p in self.plans for n in p.notes]
 
 
-def gradable(store: Store, now: datetime) -> list[Ticket]:
-    """Open tickets, plus tickets closed recently enough to still have clocks running."""
+def gradable(store: Store, now: datetime, *, restless_for: Context | None = None) -> list[Ticket]:
+    """Open tickets, plus tickets closed recently enough to still have clocks running.
+
+    With ``restless_for``, only those the grader's memory cannot vouch for are read.
+    """
+    if restless_for is not None:
+        young = now - timedelta(seconds=restless_for.rest_after)
+        numbers = store.restless(now=now, young_since=young, state="open")
+        numbers += store.restless(now=now, young_since=young, state="closed",
+                                  updated_since=now - RECENTLY_CLOSED)  # fmt: skip
+        return store.tickets(numbers=numbers) if numbers else []
     tickets = store.tickets(state="open")
     tickets += store.tickets(state="closed", updated_since=now - RECENTLY_CLOSED)
     tickets.sort(key=lambda t: t.number)
     return tickets
+
+
+def _memory(store: Store, ctx: Context) -> dict[int, Memo]:
+    """The grader's memory, forgotten whenever the policy changed."""
+    if store.get_meta("grader_policy") != ctx.digest:
+        store.clear_memo()
+        store.set_meta("grader_policy", ctx.digest)
+        return {}
+    return {n: Memo(fp, wake, involved, incident) for n, (fp, wake, involved, incident) in store.load_memo().items()}
+
+
+def _remember(store: Store, plan: Plan, tickets: list[Ticket]) -> None:
+    by_number = {t.number: t for t in tickets}
+    rows = []
+    for n, m in plan.memo.items():
+        t = by_number[n]
+        inc = by_number.get(m.incident) if m.incident is not None else None
+        rows.append((n, m.fingerprint, m.wake, m.involved, m.incident, t.updated_at,
+                     inc.updated_at if inc else None))  # fmt: skip
+    store.save_memo(rows)
 
 
 def run_grader(
@@ -61,9 +90,15 @@ def run_grader(
     run_id: str | None = None,
     on_action: Callable[[Action, str], None] | None = None,
     ctx: Context | None = None,
+    remember: bool = True,
 ) -> RunResult:
-    """Grade every gradable ticket at ``now`` and apply the plan to the local store."""
+    """Grade every gradable ticket at ``now`` and apply the plan to the local store.
+
+    With ``remember`` (the default) quiet tickets rest on the grader's memory: only the
+    tickets that changed, or whose next clock moment has come, are read and graded.
+    """
     ctx = ctx or Context(cfg)
+    memo = _memory(store, ctx) if remember and not dry_run else None
     run_id = run_id or f"local-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     hub = LocalHub(store, cfg.bot.login, lambda: now)
     result = RunResult(run_id)
@@ -72,9 +107,12 @@ def run_grader(
     status = "failed"
     try:
         for _ in range(MAX_PASSES):
-            plan = grade(gradable(store, now), cfg, now, ctx=ctx)
+            tickets = gradable(store, now, restless_for=ctx if memo is not None else None)
+            plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
             result.passes += 1
             if not plan:
+                if memo is not None:
+                    _remember(store, plan, tickets)
                 break
             result.plans.append(plan)
             report = apply_plan(

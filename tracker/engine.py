@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,7 +74,20 @@ class Context:
         self.rule_facts = tuple(sorted({k for r in cfg.grading.rules for k in r.when} | (
             {cfg.grading.field} if cfg.grading.field else set())))
         self._grades: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+        self.digest = hashlib.sha1(cfg.model_dump_json().encode("utf-8")).hexdigest()[:12]
+        window = cfg.surge.window if cfg.surge else 0
+        self.rest_after = max(2 * window, 3600)  # younger tickets may still join a surge
         self.member_of: dict[int, str] = {}
+
+    def fingerprint(self, t: Ticket) -> str:
+        """Everything about a ticket (and the policy) that can change its desired state."""
+        last_c = t.comments[-1].id if t.comments else 0
+        last_e = t.events[-1].id if t.events else 0
+        return (
+            f"{self.digest}|{t.updated_at.timestamp():.0f}|{t.state}|{len(t.comments)}:{last_c}|"
+            f"{len(t.events)}:{last_e}|{zlib.crc32(t.body.encode('utf-8'))}|{t.title}|"
+            f"{','.join(t.labels)}|{','.join(t.assignees)}"
+        )
 
     def first_grade(self, facts: dict[str, Any]) -> tuple[str, list[Any]]:
         """:func:`tracker.grading.first_grade`, remembered per combination of the facts rules read."""
@@ -115,6 +129,21 @@ def _hashable(value: Any) -> Any:
     if isinstance(value, list | set | frozenset):
         return tuple(sorted(value, key=str))
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """What the grader remembers of a ticket between runs, to leave quiet tickets alone.
+
+    A ticket may rest (be skipped) while its fingerprint is unchanged, ``now`` is before
+    ``wake`` (its next at-risk, due or escalation moment), and it is not ``involved`` in an
+    incident. Resting never changes the result: a rested ticket's plan would be empty.
+    """
+
+    fingerprint: str
+    wake: float  # epoch seconds; inf when nothing is scheduled
+    involved: bool  # an incident ticket, or linked to one not yet created: never rests
+    incident: int | None = None  # a member's incident ticket, whose state is in the fingerprint
 
 
 # --------------------------------------------------------------------------- reading
@@ -668,11 +697,20 @@ def grade(
     *,
     only: set[int] | None = None,
     ctx: Context | None = None,
+    memo: Mapping[int, Memo] | None = None,
 ) -> Plan:
-    """The plan that brings every ticket (or those in ``only``) to its desired state."""
+    """The plan that brings every ticket (or those in ``only``) to its desired state.
+
+    With ``memo`` (the previous runs' :class:`Memo` per ticket), quiet tickets rest and
+    the plan carries fresh memos for every ticket it graded (``plan.memo``).
+    """
     ctx = ctx or Context(cfg)
     now_s = epoch(now)
+    if memo is not None:
+        by_num = {t.number: t for t in tickets}
+        tickets = [t for t in tickets if not _may_rest(t, memo.get(t.number), ctx, now_s, by_num)]
     prepared = [prepare(t, ctx) for t in tickets]
+    fresh: dict[int, Memo] = {}
     incidents = find_incidents(prepared, ctx, now_s)
     by_number = {p.ticket.number: p for p in prepared}
     actions: list[Action] = []
@@ -682,6 +720,18 @@ def grade(
         if only is not None and p.ticket.number not in only:
             continue
         _desire(p, view, h, ctx, now_s, incidents, actions, notes)
+        if memo is not None:
+            wakes = [c.wake for c in view.clocks if c.wake is not None]
+            # Activity dated after now (clock skew) takes effect later: wake for it too.
+            wakes += [x for x in (epoch(c.created_at) for c in p.ticket.comments) if x > now_s]
+            wakes += [x for x in (epoch(e.created_at) for e in p.ticket.events) if x > now_s]
+            inc = incidents.get(view.incident_key) if view.incident_key else None
+            inc_no = inc.number if inc else None
+            involved = bool(p.incident_key) or (view.incident_key is not None and inc_no is None)
+            fp = ctx.fingerprint(p.ticket)
+            if inc_no is not None and inc_no in by_number:
+                fp += "|" + ctx.fingerprint(by_number[inc_no].ticket)
+            fresh[p.ticket.number] = Memo(fp, min(wakes, default=INF), involved, inc_no)
     for inc in sorted(incidents.values(), key=lambda i: i.key):
         if inc.number is not None:
             _incident_member_actions(inc, by_number, ctx, actions, only)
@@ -690,7 +740,19 @@ def grade(
             continue
         actions.append(_open_incident(inc, by_number, ctx))
         notes.append(f"incident {inc.key}: members {', '.join(f'#{m}' for m in inc.members)}")
-    return Plan(tuple(actions), tuple(notes))
+    return Plan(tuple(actions), tuple(notes), fresh)
+
+
+def _may_rest(t: Ticket, m: Memo | None, ctx: Context, now: float, by_num: Mapping[int, Ticket]) -> bool:
+    if m is None or m.involved or now >= m.wake or now - t.created_at.timestamp() <= ctx.rest_after:
+        return False
+    fp = ctx.fingerprint(t)
+    if m.incident is not None:
+        incident = by_num.get(m.incident)
+        if incident is None:
+            return False
+        fp += "|" + ctx.fingerprint(incident)
+    return m.fingerprint == fp
 
 
 def _open_incident(

@@ -8,9 +8,10 @@ between what should be and what is. Everything here is immutable and hashable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 # GitHub's author_association values that make a person staff by default.
 STAFF_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
@@ -151,6 +152,7 @@ Action = (
 class Plan:
     actions: tuple[Action, ...] = ()
     notes: tuple[str, ...] = field(default=())  # why: one line per decision, for the story
+    memo: Mapping[int, Any] = field(default_factory=dict, compare=False)  # engine.Memo per graded ticket
 
     def __bool__(self) -> bool:
         return bool(self.actions)

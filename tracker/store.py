@@ -123,6 +123,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             " WHERE marker_key IS NOT NULL",
         ),
     ),
+    Migration(
+        4,
+        "the grader's memory: which tickets may rest until when",
+        (
+            """CREATE TABLE grader_memo (
+                number INTEGER PRIMARY KEY REFERENCES tickets(number) ON DELETE CASCADE,
+                fingerprint TEXT NOT NULL,
+                wake REAL NOT NULL,
+                involved INTEGER NOT NULL DEFAULT 0,
+                incident INTEGER,
+                updated_at TEXT NOT NULL,
+                incident_updated_at TEXT
+            )""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -683,6 +698,64 @@ class Store:
                 )
             )
             return _build_tickets(rows, comments, events)
+
+    # ----------------------------------------------------------------- grader memory
+
+    def save_memo(self, rows: Iterable[tuple[int, str, float, bool, int | None, datetime, datetime | None]]) -> None:
+        """Remember (number, fingerprint, wake, involved, incident, updated_at, incident's updated_at)."""
+        params = [
+            (n, fp, min(wake, 1e18), int(involved), incident, to_db_time(updated), _opt_time(inc_updated))
+            for n, fp, wake, involved, incident, updated, inc_updated in rows
+        ]
+        with self._write() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO grader_memo (number, fingerprint, wake, involved, incident,"
+                " updated_at, incident_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                params,
+            )
+
+    def clear_memo(self) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM grader_memo")
+
+    def load_memo(self) -> dict[int, tuple[str, float, bool, int | None]]:
+        """number -> (fingerprint, wake, involved, incident)."""
+        with self._read() as db:
+            rows = db.execute("SELECT number, fingerprint, wake, involved, incident FROM grader_memo")
+            return {r[0]: (r[1], r[2], bool(r[3]), r[4]) for r in rows}
+
+    def restless(
+        self,
+        *,
+        now: datetime,
+        young_since: datetime,
+        state: str | None = None,
+        updated_since: datetime | None = None,
+    ) -> list[int]:
+        """Numbers of tickets the grader must read in full: everything but resting tickets.
+
+        A ticket rests when its memory says so and nothing moved: same update time, its wake
+        time not reached, old enough, not involved, and its incident ticket unchanged.
+        """
+        where = "WHERE t.state = ?" if state else "WHERE 1"
+        params: list[Any] = [state] if state else []
+        if updated_since is not None:
+            where += " AND t.updated_at >= ?"
+            params.append(to_db_time(updated_since))
+        params += [now.timestamp(), to_db_time(young_since)]
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT t.number FROM tickets t"
+                " LEFT JOIN grader_memo m ON m.number = t.number"
+                " LEFT JOIN tickets i ON i.number = m.incident"
+                f" {where} AND (m.number IS NULL OR m.involved OR m.wake <= ?"
+                " OR m.updated_at != t.updated_at OR t.created_at > ?"
+                " OR (m.incident IS NOT NULL AND (i.number IS NULL"
+                " OR i.updated_at IS NOT m.incident_updated_at)))"
+                " ORDER BY t.number",
+                params,
+            ).fetchall()
+        return [r[0] for r in rows]
 
     def state_reason(self, number: int) -> str | None:
         """Why the ticket was last closed or reopened ("completed", "not_planned", "reopened")."""

@@ -54,6 +54,7 @@ class ClockView:
     counting: str
     escalations: tuple[Escalation, ...] = ()
     checklist: tuple[str, ...] = ()
+    wake: float | None = None  # epoch seconds of its next change (at risk, due, next step)
 
     @property
     def breached(self) -> bool:
