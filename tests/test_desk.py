@@ -9,7 +9,7 @@ import pytest
 from tracker.demo import run_preset
 
 
-def _state(store) -> list[tuple]:  # noqa: ANN001 - a Store
+def _state(store) -> list[tuple]:
     return [
         (t.number, t.state, t.labels, t.assignees, tuple((c.author, c.body) for c in t.comments))
         for t in store.tickets()
