@@ -148,12 +148,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home_reports": "报告：{w} 份周报、{m} 份月报",
         "list_sep": "、",
         "colon": "：",
+        "note_no_reports": "tracker.reports 不可用：未生成周报和月报",
+        "note_config_kept": "{file} 没有 {mark} 标记行：保持原样",
+        "note_hand_kept": "{file} 是手写页面：未用生成的页面替换",
+        "item": "项目",
+        "value": "内容",
         "yes": "是",
         "no": "否",
     },
     "en": {
-        "notice": "written by tracker publish; edits are overwritten, "
-        "delete this line to keep the file",
+        "notice": "written by tracker publish; edits are overwritten, delete this line to keep the file",
         "home": "Home",
         "kb": "Knowledge base",
         "kb_intro": "Causes and fixes of solved problems: browse by category or tag, or search.",
@@ -230,6 +234,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home_reports": "Reports: {w} weekly, {m} monthly",
         "list_sep": ", ",
         "colon": ": ",
+        "note_no_reports": "tracker.reports is not available: no weekly or monthly reports written",
+        "note_config_kept": "{file} has no {mark} line: left as it is",
+        "note_hand_kept": "{file} is hand-written: not replaced by the generated page",
+        "item": "Item",
+        "value": "Value",
         "yes": "yes",
         "no": "no",
     },
@@ -332,8 +341,7 @@ SUMMARY: dict[str, dict[str, str]] = {
         "summary": "Published: {articles} knowledge base articles ({hand} more hand-written), "
         "{known} known problems, {open} open incidents, {pages} post-incident report pages, "
         "{weeks} weekly and {months} monthly reports.",
-        "files": "Files: {written} written, {unchanged} unchanged, {removed} removed, "
-        "{kept} hand-written kept.",
+        "files": "Files: {written} written, {unchanged} unchanged, {removed} removed, {kept} hand-written kept.",
     },
 }
 
@@ -430,10 +438,13 @@ class _Site:
         return frozenset(exact), tuple(p for p in prefixes if p)
 
     def private_values(self, v: TicketView) -> tuple[str, ...]:
+        """The answers of private fields, whole and word by word (a name, an address)."""
         out: list[str] = []
         for fid, value in v.facts.items():
             if fid in self.private_fields:
-                out.extend(_fact_strings(value))
+                for text in _fact_strings(value):
+                    out.append(text)
+                    out.extend(w for w in _WORD_SPLIT.split(text) if len(w) >= 2)
         return tuple(out)
 
     def clean(self, *views: TicketView) -> _Clean:
@@ -543,15 +554,25 @@ class _Site:
         elif resolved is not None:
             due = resolved + REPORT_GRACE
         else:
-            return "none", None, None
+            return "pending", None, None  # still open: due once it recovers
         if clock is not None and clock.status in ("late", "missed"):
             return "overdue", due, clock
         if resolved is not None and self.now > due:
             return "overdue", due, clock
         return "pending", due, clock
 
+    def is_public(self, v: TicketView) -> bool:
+        """Whether a ticket's title may be shown: its own article, or an incident.
+
+        Other tickets (a customer's own report linked to an incident) appear by number only.
+        """
+        return v.is_incident or v.number in self.article_numbers
+
     def needs_report(self, v: TicketView) -> bool:
         return v.is_incident and bool({v.grade, v.final_grade, v.first_grade} & self.top_grades)
+
+
+_WORD_SPLIT = re.compile(r"[\s,;，、；：:（）()]+")
 
 
 def resolved_time(v: TicketView) -> datetime | None:
@@ -688,7 +709,7 @@ def _article(site: _Site, v: TicketView) -> tuple[str, _Entry]:
     related = []
     for n in site.related(v):
         rv = site.by_number.get(n)
-        label = clean.inline(rv.title) if rv else ""
+        label = clean.inline(rv.title) if rv and site.is_public(rv) else ""
         link = _link(path, _article_path(n)) if n in site.article_numbers else None
         related.append({"number": n, "title": label, "link": link})
     body = _render(
@@ -819,7 +840,8 @@ def _status_of(site: _Site, v: TicketView) -> str:
 
 
 def _is_problem(v: TicketView) -> bool:
-    return v.is_incident or v.type == "problem" or v.kb
+    """Incidents, and tickets staff marked for the knowledge base (staff choose what is public)."""
+    return v.is_incident or v.kb
 
 
 def _known_problems(site: _Site) -> tuple[str, int]:
@@ -844,9 +866,7 @@ def _known_problems(site: _Site) -> tuple[str, int]:
             "resolved": site.time(resolved),
             "workaround": clean.block(v.texts.get("plan")),
             "wording": clean.block(v.texts.get("wording") or v.wording),
-            "article": _link(path, _article_path(v.number))
-            if v.number in site.article_numbers
-            else None,
+            "article": _link(path, _article_path(v.number)) if v.number in site.article_numbers else None,
             "report": _link(path, _incident_path(v.number)) if site.needs_report(v) else None,
             "sort": (-site.cfg.grade_rank.get(v.grade or "", 0), v.opened_at, v.number),
         }
@@ -931,9 +951,7 @@ def _incident_pages(site: _Site) -> tuple[dict[str, str], int, int, list[datetim
     return pages, len(pages) - 1, len(open_items), stamps
 
 
-def _incident_report(
-    site: _Site, v: TicketView, clean: _Clean, members: Sequence[TicketView]
-) -> str:
+def _incident_report(site: _Site, v: TicketView, clean: _Clean, members: Sequence[TicketView]) -> str:
     t = site.t
     path = _incident_path(v.number)
     resolved = resolved_time(v)
@@ -956,10 +974,8 @@ def _incident_report(
         member_list=[
             {
                 "number": m.number,
-                "title": clean.inline(m.title),
-                "link": _link(path, _article_path(m.number))
-                if m.number in site.article_numbers
-                else None,
+                "title": clean.inline(m.title) if site.is_public(m) else "",
+                "link": _link(path, _article_path(m.number)) if m.number in site.article_numbers else None,
             }
             for m in members
         ],
@@ -983,17 +999,17 @@ def _incident_report(
 
 
 def _load_reports() -> tuple[Any | None, str | None]:
-    """The reports module, or None and why (it is written separately and may be absent)."""
+    """The reports module, or None and a note key (it is written separately and may be absent)."""
     try:
         module = importlib.import_module("tracker.reports")
     except ModuleNotFoundError as exc:
         if exc.name in ("tracker.reports", "tracker.charts"):
-            return None, "tracker.reports is not available: no weekly or monthly reports written"
+            return None, "no_reports"
         raise
     needed = ("report_periods", "weekly_report_markdown", "monthly_report_markdown")
     missing = [n for n in needed if not callable(getattr(module, n, None))]
     if missing:
-        return None, f"tracker.reports lacks {', '.join(missing)}: no reports written"
+        return None, "no_reports"
     return module, None
 
 
@@ -1024,9 +1040,7 @@ def _report_page(t: Mapping[str, str], title: str, markdown: str) -> str:
     return _page(t, {"title": title}, text)
 
 
-def _report_pages(
-    site: _Site, views: Sequence[TicketView], reports: Any | None
-) -> tuple[dict[str, str], int, int]:
+def _report_pages(site: _Site, views: Sequence[TicketView], reports: Any | None) -> tuple[dict[str, str], int, int]:
     t = site.t
     pages: dict[str, str] = {}
     weeks: list[tuple[int, int]] = []
@@ -1068,9 +1082,7 @@ def _report_pages(
             )
         label = t["year"].format(year=year)
         archive.append({"year": label, "months": month_rows, "weeks": week_rows})
-    pages["reports/index.md"] = _page(
-        t, {"title": t["reports"]}, _render("reports_index.md.j2", t=t, archive=archive)
-    )
+    pages["reports/index.md"] = _page(t, {"title": t["reports"]}, _render("reports_index.md.j2", t=t, archive=archive))
     return pages, len(weeks), len(months)
 
 
@@ -1180,10 +1192,8 @@ def render_site(
             latest_month=latest_month,
         ),
     )
-    categories = [
-        (site.category_label(cid), _category_path(cid)) for cid in _category_order(site, entries)
-    ]
-    notes = (reports_note,) if reports_note else ()
+    categories = [(site.category_label(cid), _category_path(cid)) for cid in _category_order(site, entries)]
+    notes = (t["note_" + reports_note],) if reports_note else ()
     return SiteFiles(
         pages=dict(sorted(pages.items())),
         mkdocs_yml=_mkdocs_yml(site, docs_dir_name, categories, hand),
@@ -1296,9 +1306,7 @@ def publish(
         module, note = reports, None
     hand, generated_before = scan_hand_pages(docs_dir)
     docs_name = Path(os.path.relpath(docs_dir.resolve(), config_file.parent.resolve())).as_posix()
-    site = render_site(
-        views, cfg, now, hand=hand, docs_dir_name=docs_name, reports=module, reports_note=note
-    )
+    site = render_site(views, cfg, now, hand=hand, docs_dir_name=docs_name, reports=module, reports_note=note)
     hand_paths = {p.path for p in hand}
     written, unchanged, kept = [], [], []
     notes = list(site.notes)
@@ -1321,11 +1329,11 @@ def publish(
     config_written: str | None = config_file.name
     if config_file.exists() and not is_generated(_head(config_file)):
         config_written = None
-        notes.append(f"{config_file.name} has no {GENERATED_MARK} line: left as it is")
+        notes.append(MESSAGES[cfg.locale]["note_config_kept"].format(file=config_file.name, mark=GENERATED_MARK))
     else:
         _write_if_changed(config_file, site.mkdocs_yml)
     for rel in kept:
-        notes.append(f"{rel} is hand-written: not replaced by the generated page")
+        notes.append(MESSAGES[cfg.locale]["note_hand_kept"].format(file=rel))
     return PublishResult(
         written=tuple(written),
         unchanged=tuple(unchanged),
@@ -1361,9 +1369,7 @@ def run_mkdocs(config_file: Path, site_dir: Path | None = None) -> None:
         raise SiteBuildError(f"mkdocs build --strict failed:\n{detail}")
 
 
-def build_site(
-    store: Any, cfg: Config, where: Path, now: datetime, *, build: bool = True
-) -> PublishResult:
+def build_site(store: Any, cfg: Config, where: Path, now: datetime, *, build: bool = True) -> PublishResult:
     """Publish a store's tickets into ``where/docs`` + ``where/mkdocs.yml``; build ``where/site``.
 
     ``store`` is a :class:`tracker.store.Store` (anything with ``tickets()``).
