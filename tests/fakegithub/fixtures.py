@@ -97,9 +97,7 @@ def webhook_example(event: str, action: str | None = None, *, index: int = 0) ->
         events = sorted({entry["name"] for entry in _index()})
         if event not in events:
             raise LookupError(f"no webhook examples for event {event!r}; events: {events}")
-        raise LookupError(
-            f"no {event}.{action} example; actions with examples: {webhook_actions(event)}"
-        )
+        raise LookupError(f"no {event}.{action} example; actions with examples: {webhook_actions(event)}")
     if not -len(examples) <= index < len(examples):
         raise LookupError(f"{event}.{action} has {len(examples)} examples, not index {index}")
     return examples[index]

@@ -22,7 +22,7 @@ from typing import Any
 
 from jsonschema import _keywords
 from jsonschema.validators import extend
-from openapi_schema_validator import OAS30ReadValidator
+from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
@@ -55,7 +55,17 @@ def _nullable_enum(validator: Any, enums: Any, instance: Any, schema: dict[str, 
     yield from _keywords.enum(validator, enums, instance, schema)
 
 
-_Validator = extend(OAS30ReadValidator, validators={"enum": _nullable_enum})
+_ReadValidator = extend(OAS30ReadValidator, validators={"enum": _nullable_enum})
+_WriteValidator = extend(OAS30WriteValidator, validators={"enum": _nullable_enum})
+
+# Operations whose documented body is ``{"labels": [...]}`` but which GitHub (and PyGithub,
+# which sends this form) also accept as a bare array of names, as their descriptions say.
+_BARE_LABEL_ARRAY = frozenset(
+    {
+        ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels"),
+        ("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/labels"),
+    }
+)
 
 
 def _pointer(*parts: str) -> str:
@@ -109,9 +119,7 @@ class OpenAPIContract:
         declared = responses.get(str(status))
         if declared is None:
             if 200 <= status < 300:
-                raise ContractViolation(
-                    f"{method} {template} answered {status}; GitHub declares {sorted(responses)}"
-                )
+                raise ContractViolation(f"{method} {template} answered {status}; GitHub declares {sorted(responses)}")
             return "#/components/schemas/basic-error"
         response = self._deref(declared)
         content = response.get("content", {}).get("application/json")
@@ -119,9 +127,7 @@ class OpenAPIContract:
             return None
         if "$ref" in declared:
             name = declared["$ref"].rsplit("/", 1)[-1]
-            return "#/" + _pointer(
-                "components", "responses", name, "content", "application/json", "schema"
-            )
+            return "#/" + _pointer("components", "responses", name, "content", "application/json", "schema")
         return "#/" + _pointer(
             "paths",
             template,
@@ -133,26 +139,26 @@ class OpenAPIContract:
             "schema",
         )
 
-    def _validator(self, pointer: str) -> Any:
-        validator = self._validators.get(pointer)
+    def _validator(self, pointer: str, *, write: bool = False) -> Any:
+        key = f"{'w' if write else 'r'}{pointer}"
+        validator = self._validators.get(key)
         if validator is None:
-            validator = _Validator(
+            cls = _WriteValidator if write else _ReadValidator
+            validator = cls(
                 {"$ref": f"{_SPEC_URI}{pointer}"},
                 registry=self._registry,
                 format_checker=OAS30ReadValidator.FORMAT_CHECKER,
             )
-            self._validators[pointer] = validator
+            self._validators[key] = validator
         return validator
 
-    def _check(self, pointer: str, instance: Any, what: str) -> None:
+    def _check(self, pointer: str, instance: Any, what: str, *, write: bool = False) -> None:
         errors = sorted(
-            self._validator(pointer).iter_errors(instance), key=lambda e: list(e.absolute_path)
+            self._validator(pointer, write=write).iter_errors(instance),
+            key=lambda e: list(e.absolute_path),
         )
         if errors:
-            lines = [
-                f"  at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}"
-                for e in errors[:20]
-            ]
+            lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in errors[:20]]
             raise ContractViolation(f"{what} violates {pointer}:\n" + "\n".join(lines))
 
     def validate_response(self, method: str, template: str, status: int, body: Any) -> None:
@@ -166,6 +172,43 @@ class OpenAPIContract:
             self._check(pointer, body, what)
         self.validated.add((method.upper(), template))
 
+    def validate_request(self, method: str, template: str, body: Any) -> None:
+        """Check a request body against the operation's documented ``requestBody``.
+
+        A bare array of label names is accepted for add/set labels (see `_BARE_LABEL_ARRAY`).
+        """
+        operation = self.operation(method, template)
+        what = f"request body of {method} {template}"
+        request = operation.get("requestBody")
+        if request is None:
+            if body is not None:
+                raise ContractViolation(f"{what}: GitHub documents no body, got {body!r:.200}")
+            return
+        request = self._deref(request)
+        if body is None:
+            if request.get("required"):
+                raise ContractViolation(f"{what} is required")
+            return
+        if (method.upper(), template) in _BARE_LABEL_ARRAY and isinstance(body, list):
+            bad = [
+                x
+                for x in body
+                if not isinstance(x, str | dict) or (isinstance(x, dict) and not isinstance(x.get("name"), str))
+            ]
+            if bad:
+                raise ContractViolation(f"{what}: not label names: {bad!r:.200}")
+            return
+        pointer = "#/" + _pointer(
+            "paths",
+            template,
+            method.lower(),
+            "requestBody",
+            "content",
+            "application/json",
+            "schema",
+        )
+        self._check(pointer, body, what, write=True)
+
     def validate_schema(self, name: str, instance: Any) -> None:
         """Check ``instance`` against ``#/components/schemas/{name}``."""
         self._check(f"#/components/schemas/{name}", instance, f"instance of {name}")
@@ -173,14 +216,18 @@ class OpenAPIContract:
     def validate_recorded(self, records: Iterable[Recorded]) -> int:
         """Validate every routed answer in ``records`` (a fake's ``requests``); returns count.
 
-        Answers with no route (unknown paths) are skipped, as are 304s. 401s are checked
-        against ``basic-error``.
+        Answers with no route (unknown paths) are skipped, as are 304s; error statuses
+        GitHub does not declare for the operation (401, rate limits, 5xx) are checked
+        against ``basic-error``. The body of every request the fake accepted (2xx) must
+        also be valid for GitHub: the fake may not be more lenient than the description.
         """
         n = 0
         for record in records:
             if record.route is None or record.status == 304:
                 continue
             self.validate_response(record.method, record.route, record.status, record.response_json)
+            if 200 <= record.status < 300 and record.method != "GET":
+                self.validate_request(record.method, record.route, record.body_json)
             n += 1
         return n
 

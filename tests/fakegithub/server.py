@@ -15,7 +15,7 @@ Conventions that are easy to miss:
 * The token owner is the workflow's bot (``github-actions[bot]``, type ``Bot``): every
   write through the API is performed by it, and it is the actor of the issue events
   that writes record.
-* Seeding helpers (`add_issue`, `add_comment`, `add_event`, `add_label`) store raw state:
+* Seeding methods (`add_issue`, `add_comment`, `add_event`, `add_label`) store raw state:
   they record no request and create no issue events.
 * ``Link`` headers point at ``/repositories/{id}/...`` as GitHub's do; the fake serves
   both that form and ``/repos/{owner}/{repo}/...``. Recorded paths are always in the
@@ -79,7 +79,9 @@ class Recorded:
     the last value of each parameter; ``body_json`` is the parsed request body (``None``
     when empty). The remaining fields describe the answer: ``route`` is the OpenAPI path
     template that served it (``None`` for unknown paths), ``fault`` the injected fault
-    kind or ``"fail_after_writes"``, ``changed`` whether repository state changed.
+    kind or ``"fail_after_writes"``, ``changed`` whether repository state changed. For a
+    ``drop_after_write`` or ``timeout`` fault, ``status`` and the body are what the fake
+    would have answered (the client never saw them, or saw them too late).
     """
 
     method: str
@@ -90,9 +92,14 @@ class Recorded:
     fault: str | None = None
     changed: bool = False
     route: str | None = None
-    response_json: Any = None
+    response_body: bytes = field(default=b"", repr=False)
     response_headers: dict[str, str] = field(default_factory=dict)
     raw_path: str = ""
+
+    @property
+    def response_json(self) -> Any:
+        """The answer's JSON exactly as sent (``None`` for no body or when not recorded)."""
+        return json.loads(self.response_body) if self.response_body else None
 
 
 @dataclass
@@ -404,6 +411,28 @@ class FakeGitHub:
 
     Use as a context manager (``with FakeGitHub() as srv:``) or call `start`/`stop`.
     Seed state before or after starting; point PyGithub at `base_url`.
+
+    Semantics worth knowing:
+
+    * Every write that changes something bumps the issue's ``updated_at`` to the server
+      clock (`set_now`/`advance`, else real time) and records the matching issue events
+      (labeled, unlabeled, assigned, unassigned, renamed, closed, reopened) with the bot
+      as actor. A write that changes nothing (adding a label already there, an identical
+      comment edit) answers normally but bumps nothing, records no event and is not
+      counted by `writes`.
+    * Comment creation, edit and deletion bump the issue's ``updated_at``; creation and
+      deletion adjust its ``comments`` count.
+    * Orders: issues ``created desc`` by default; repository comments ascending (by
+      ``created_at``, then id) unless ``sort``/``direction`` say otherwise; an issue's
+      comments ascending by id; repository events newest first; an issue's events
+      oldest first.
+    * ``x-ratelimit-*`` headers are on every answer; each answered request (not 304s,
+      401s or ``/rate_limit``) spends one. ``x-ratelimit-reset`` uses the real clock.
+    * ``issues``, ``comments``, ``events`` and ``labels`` are the live state: read them
+      and edit fields in place, but add or remove entries only through the seeding
+      methods or the API (indexes and sorted views are kept alongside).
+    * ``record_bodies=False`` keeps answers' bodies out of `requests` (saves memory when
+      a benchmark pages through tens of thousands of items).
     """
 
     def __init__(
@@ -414,6 +443,7 @@ class FakeGitHub:
         token: str = "test-token",
         rate_limit: int = 5000,
         bot_login: str = BOT_LOGIN,
+        record_bodies: bool = True,
     ) -> None:
         self.owner = owner
         self.repo = repo
@@ -424,6 +454,7 @@ class FakeGitHub:
         self.rate_reset = int(time.time()) + 3600
         self.bot_login = bot_login
         self.repo_id = 700_000_001
+        self.record_bodies = record_bodies
 
         self.issues: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, dict[str, Any]] = {}
@@ -446,6 +477,13 @@ class FakeGitHub:
         self._next_event_id = 15_000_000_001
         self._next_label_id = 7_000_000_001
         self._comment_issue: dict[int, int] = {}
+        self._issue_comment_ids: dict[int, list[int]] = {}
+        self._issue_event_list: dict[int, list[dict[str, Any]]] = {}
+        self._next_number = 1
+        # Sorted views of comments and events, rebuilt when anything is added, edited or
+        # removed (``_version``), so paging through 50,000 items does not re-sort per page.
+        self._version = 0
+        self._order_cache: dict[tuple[str, str, bool], tuple[int, list[dict[str, Any]]]] = {}
         self._faults: list[_Fault] = []
         self._write_budget: int | None = None
         self._request_counter = 0
@@ -590,11 +628,7 @@ class FakeGitHub:
             uid = self._next_user_id
             self._next_user_id += 1
         api_user = self._api("users", quote(login, safe=""))
-        html = (
-            f"{HTML_ROOT}/apps/{login.removesuffix('[bot]')}"
-            if user_type == "Bot"
-            else f"{HTML_ROOT}/{login}"
-        )
+        html = f"{HTML_ROOT}/apps/{login.removesuffix('[bot]')}" if user_type == "Bot" else f"{HTML_ROOT}/{login}"
         kind = {"Bot": "Bot", "Organization": "Organization"}.get(user_type, "User")
         data = {
             "login": login,
@@ -660,9 +694,7 @@ class FakeGitHub:
         }
 
     def _reactions(self, url: str) -> dict[str, Any]:
-        counts = dict.fromkeys(
-            ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"), 0
-        )
+        counts = dict.fromkeys(("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"), 0)
         return {"url": url, "total_count": 0, **counts}
 
     def _label_url(self, name: str) -> str:
@@ -800,7 +832,9 @@ class FakeGitHub:
         is_pull_request: bool,
         app: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        number = max(self.issues, default=0) + 1
+        number = self._next_number
+        self._next_number += 1
+        self._version += 1
         issue_id = self._next_issue_id
         self._next_issue_id += 1
         url = self._repo_api("issues", str(number))
@@ -880,6 +914,8 @@ class FakeGitHub:
         }
         self.comments[comment_id] = comment
         self._comment_issue[comment_id] = number
+        self._issue_comment_ids.setdefault(number, []).append(comment_id)
+        self._version += 1
         issue["comments"] += 1
         return comment
 
@@ -909,6 +945,8 @@ class FakeGitHub:
             "issue": self.issues[number],
         }
         self.events.append(record)
+        self._issue_event_list.setdefault(number, []).append(record)
+        self._version += 1
         return record
 
     # ------------------------------------------------------------------ seeding
@@ -1065,8 +1103,7 @@ class FakeGitHub:
             return sum(
                 1
                 for r in self.requests
-                if (method is None or r.method == method.upper())
-                and (path_contains is None or path_contains in r.path)
+                if (method is None or r.method == method.upper()) and (path_contains is None or path_contains in r.path)
             )
 
     def writes(self) -> int:
@@ -1082,7 +1119,7 @@ class FakeGitHub:
     def issue_events(self, number: int) -> list[dict[str, Any]]:
         """The stored events of issue ``number``, oldest first."""
         with self._lock:
-            return [e for e in self.events if e["issue"]["number"] == number]
+            return list(self._issue_event_list.get(number, []))
 
     def label_names(self, number: int) -> list[str]:
         """The label names on issue ``number`` in stored order."""
@@ -1124,9 +1161,7 @@ class FakeGitHub:
         if times < 1 or after < 0:
             raise ValueError("times must be >= 1 and after >= 0")
         with self._lock:
-            self._faults.append(
-                _Fault(method.upper(), re.compile(path), kind, times, after, retry_after, delay)
-            )
+            self._faults.append(_Fault(method.upper(), re.compile(path), kind, times, after, retry_after, delay))
 
     @property
     def pending_faults(self) -> int:
@@ -1163,39 +1198,21 @@ class FakeGitHub:
             ("GET", "/repos/{owner}/{repo}/issues/comments"): self._list_repo_comments,
             ("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}"): self._get_comment,
             ("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}"): self._edit_comment,
-            ("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}"): (
-                self._delete_comment
-            ),
+            ("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}"): (self._delete_comment),
             ("GET", "/repos/{owner}/{repo}/issues/events"): self._list_repo_events,
             ("GET", "/repos/{owner}/{repo}/issues/events/{event_id}"): self._get_event,
             ("GET", "/repos/{owner}/{repo}/issues/{issue_number}"): self._get_issue,
             ("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}"): self._edit_issue,
-            ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): (
-                self._list_issue_comments
-            ),
-            ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): (
-                self._create_comment
-            ),
-            ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events"): (
-                self._list_issue_events
-            ),
-            ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/labels"): (
-                self._list_issue_labels
-            ),
+            ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): (self._list_issue_comments),
+            ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments"): (self._create_comment),
+            ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events"): (self._list_issue_events),
+            ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/labels"): (self._list_issue_labels),
             ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels"): self._add_labels,
             ("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/labels"): self._set_labels,
-            ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels"): (
-                self._remove_all_labels
-            ),
-            ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"): (
-                self._remove_label
-            ),
-            ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/assignees"): (
-                self._add_assignees
-            ),
-            ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/assignees"): (
-                self._remove_assignees
-            ),
+            ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels"): (self._remove_all_labels),
+            ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"): (self._remove_label),
+            ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/assignees"): (self._add_assignees),
+            ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/assignees"): (self._remove_assignees),
             ("GET", "/repos/{owner}/{repo}/labels"): self._list_labels,
             ("POST", "/repos/{owner}/{repo}/labels"): self._create_label,
             ("GET", "/repos/{owner}/{repo}/labels/{name}"): self._get_label,
@@ -1207,9 +1224,7 @@ class FakeGitHub:
         routes = []
         for method, template, anchor in SERVED_OPERATIONS:
             parts = tuple(template.strip("/").split("/"))
-            routes.append(
-                _Route(method, template, parts, handlers[(method, template)], f"{DOCS}/{anchor}")
-            )
+            routes.append(_Route(method, template, parts, handlers[(method, template)], f"{DOCS}/{anchor}"))
         return routes
 
     def _match(self, segments: list[str]) -> list[tuple[_Route, dict[str, str]]]:
@@ -1223,9 +1238,7 @@ class FakeGitHub:
                     key = want[1:-1]
                     if key in ("issue_number", "comment_id", "event_id") and not got.isdigit():
                         break
-                    if (key == "owner" and got != self.owner) or (
-                        key == "repo" and got != self.repo
-                    ):
+                    if (key == "owner" and got != self.owner) or (key == "repo" and got != self.repo):
                         break
                     params[key] = got
                 elif want != got:
@@ -1256,9 +1269,7 @@ class FakeGitHub:
             if name.lower() == "authorization":
                 value = header.strip()
         if not value:
-            return _HTTPError(
-                401, {"message": "Requires authentication", "documentation_url": DOCS}
-            )
+            return _HTTPError(401, {"message": "Requires authentication", "documentation_url": DOCS})
         scheme, _, credential = value.partition(" ")
         if scheme.lower() not in ("token", "bearer") or credential.strip() != self.token:
             return _HTTPError(401, {"message": "Bad credentials", "documentation_url": DOCS})
@@ -1304,9 +1315,7 @@ class FakeGitHub:
             try:
                 body_json = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
-                body_error = _HTTPError(
-                    400, {"message": "Problems parsing JSON", "documentation_url": DOCS}
-                )
+                body_error = _HTTPError(400, {"message": "Problems parsing JSON", "documentation_url": DOCS})
         with self._lock:
             self._request_counter += 1
             same = [m for m in self._match(segments) if m[0].method == method]
@@ -1336,18 +1345,13 @@ class FakeGitHub:
                             f"{self._request_id()}."
                         ),
                         "documentation_url": (
-                            f"{DOCS}/overview/rate-limits-for-the-rest-api"
-                            "#about-the-primary-rate-limit"
+                            f"{DOCS}/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit"
                         ),
                         "status": "403",
                     },
                 )
                 counted = False
-            elif (
-                method in WRITE_METHODS
-                and self._write_budget is not None
-                and self._write_budget <= 0
-            ):
+            elif method in WRITE_METHODS and self._write_budget is not None and self._write_budget <= 0:
                 fault_kind = "fail_after_writes"
                 reply = _Reply(500, {"message": "Server Error", "status": "500"})
             else:
@@ -1395,9 +1399,7 @@ class FakeGitHub:
             etag = None
             if method == "GET" and reply.status == 200:
                 etag = 'W/"' + hashlib.sha256(payload).hexdigest() + '"'
-                if etag in [
-                    t.strip() for t in _header(headers, "If-None-Match").split(",") if t.strip()
-                ]:
+                if etag in [t.strip() for t in _header(headers, "If-None-Match").split(",") if t.strip()]:
                     reply = _Reply(304)
                     payload = b""
                     counted = False
@@ -1424,7 +1426,7 @@ class FakeGitHub:
                     fault=fault_kind,
                     changed=reply.changed,
                     route=route.template if route else None,
-                    response_json=json.loads(payload) if payload else None,
+                    response_body=payload if self.record_bodies else b"",
                     response_headers=dict(out_headers),
                     raw_path=raw_path,
                 )
@@ -1502,7 +1504,7 @@ class FakeGitHub:
             return self._root + raw_path
         return "/".join([self._root, "repositories", str(self.repo_id), *rest])
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------ internals
 
     def _issue(self, params: dict[str, str], docs: str) -> dict[str, Any]:
         issue = self.issues.get(int(params["issue_number"]))
@@ -1511,14 +1513,10 @@ class FakeGitHub:
         return issue
 
     def _validation(self, docs: str, *errors: dict[str, Any]) -> _HTTPError:
-        return _HTTPError(
-            422, {"message": "Validation Failed", "errors": list(errors), "documentation_url": docs}
-        )
+        return _HTTPError(422, {"message": "Validation Failed", "errors": list(errors), "documentation_url": docs})
 
     def _invalid_request(self, docs: str, detail: str) -> _HTTPError:
-        return _HTTPError(
-            422, {"message": f"Invalid request.\n\n{detail}", "documentation_url": docs}
-        )
+        return _HTTPError(422, {"message": f"Invalid request.\n\n{detail}", "documentation_url": docs})
 
     def _object_body(self, body: Any, docs: str, *, required: bool = True) -> dict[str, Any]:
         if body is None and not required:
@@ -1526,6 +1524,17 @@ class FakeGitHub:
         if not isinstance(body, dict):
             raise self._invalid_request(docs, "Request body must be a JSON object.")
         return body
+
+    def _ordered(self, kind: str, field_name: str, reverse: bool) -> list[dict[str, Any]]:
+        """Comments or events sorted by (``field_name``, id), cached until the next change."""
+        key = (kind, field_name, reverse)
+        cached = self._order_cache.get(key)
+        if cached is not None and cached[0] == self._version:
+            return cached[1]
+        source = self.comments.values() if kind == "comments" else self.events
+        ordered = sorted(source, key=lambda x: (x[field_name], x["id"]), reverse=reverse)
+        self._order_cache[key] = (self._version, ordered)
+        return ordered
 
     def _paginate(
         self,
@@ -1555,12 +1564,20 @@ class FakeGitHub:
         headers = {"Link": ", ".join(links)} if links else {}
         return _Reply(200, chunk, headers)
 
-    def _since(self, query: dict[str, str], docs: str, resource: str) -> datetime | None:
+    def _since(self, query: dict[str, str], docs: str, resource: str) -> str | None:
+        """``since`` as a stored-format timestamp, for string comparison.
+
+        Stored times have whole seconds, so a fractional ``since`` is rounded up:
+        ``updated_at >= since`` is unchanged by that.
+        """
         text = query.get("since")
         if text is None:
             return None
         try:
-            return _parse_time(text)
+            since = _parse_time(text)
+            if since.microsecond:
+                since = since.replace(microsecond=0) + timedelta(seconds=1)
+            return _ts(since)
         except ValueError:
             raise self._validation(
                 docs, {"resource": resource, "field": "since", "code": "invalid", "value": text}
@@ -1577,9 +1594,7 @@ class FakeGitHub:
     ) -> str | None:
         value = query.get(name, default)
         if value is not None and value not in allowed:
-            raise self._validation(
-                docs, {"resource": resource, "field": name, "code": "invalid", "value": value}
-            )
+            raise self._validation(docs, {"resource": resource, "field": name, "code": "invalid", "value": value})
         return value
 
     def _label_names_from(self, value: Any, docs: str) -> list[str]:
@@ -1609,9 +1624,7 @@ class FakeGitHub:
 
     def _check_label_name(self, name: str, docs: str) -> None:
         if not name.strip():
-            raise self._validation(
-                docs, {"resource": "Label", "field": "name", "code": "missing_field"}
-            )
+            raise self._validation(docs, {"resource": "Label", "field": "name", "code": "missing_field"})
         if len(name) > LABEL_NAME_MAX:
             raise self._validation(
                 docs,
@@ -1729,18 +1742,14 @@ class FakeGitHub:
     ) -> str | None:
         if value is None:
             if required:
-                raise self._validation(
-                    docs, {"resource": resource, "field": field_name, "code": "missing_field"}
-                )
+                raise self._validation(docs, {"resource": resource, "field": field_name, "code": "missing_field"})
             return None
         if isinstance(value, int) and not isinstance(value, bool) and field_name == "title":
             value = str(value)
         if not isinstance(value, str):
             raise self._invalid_request(docs, f"For '{field_name}', {value!r} is not a string.")
         if required and not value.strip():
-            raise self._validation(
-                docs, {"resource": resource, "field": field_name, "code": "missing_field"}
-            )
+            raise self._validation(docs, {"resource": resource, "field": field_name, "code": "missing_field"})
         if len(value) > max_len:
             raise self._validation(
                 docs,
@@ -1783,9 +1792,7 @@ class FakeGitHub:
         )
 
     def _get_user(self, docs: str, **_: Any) -> _Reply:
-        raise _HTTPError(
-            403, {"message": "Resource not accessible by integration", "documentation_url": docs}
-        )
+        raise _HTTPError(403, {"message": "Resource not accessible by integration", "documentation_url": docs})
 
     def _list_issues(
         self,
@@ -1796,9 +1803,7 @@ class FakeGitHub:
         **_: Any,
     ) -> _Reply:
         state = self._enum(query, "state", ("open", "closed", "all"), "open", docs, "Issue")
-        sort = self._enum(
-            query, "sort", ("created", "updated", "comments"), "created", docs, "Issue"
-        )
+        sort = self._enum(query, "sort", ("created", "updated", "comments"), "created", docs, "Issue")
         direction = self._enum(query, "direction", ("asc", "desc"), "desc", docs, "Issue")
         since = self._since(query, docs, "Issue")
         wanted = [x.strip() for x in query.get("labels", "").split(",") if x.strip()]
@@ -1808,7 +1813,7 @@ class FakeGitHub:
         for issue in self.issues.values():
             if state != "all" and issue["state"] != state:
                 continue
-            if since is not None and _parse_time(issue["updated_at"]) < since:
+            if since is not None and issue["updated_at"] < since:
                 continue
             names = {label["name"].casefold() for label in issue["labels"]}
             if any(name.casefold() not in names for name in wanted):
@@ -1836,12 +1841,8 @@ class FakeGitHub:
 
     def _create_issue(self, body: Any, docs: str, **_: Any) -> _Reply:
         body = self._object_body(body, docs)
-        title = self._check_text(
-            body.get("title"), "title", "Issue", docs, required=True, max_len=TITLE_MAX
-        )
-        text = self._check_text(
-            body.get("body"), "body", "Issue", docs, required=False, max_len=BODY_MAX
-        )
+        title = self._check_text(body.get("title"), "title", "Issue", docs, required=True, max_len=TITLE_MAX)
+        text = self._check_text(body.get("body"), "body", "Issue", docs, required=False, max_len=BODY_MAX)
         label_names = self._label_names_from(body.get("labels", []), docs)
         for name in label_names:
             self._check_label_name(name, docs)
@@ -1870,16 +1871,12 @@ class FakeGitHub:
         body = self._object_body(body, docs)
         title = body.get("title")
         if "title" in body and title is not None:
-            title = self._check_text(
-                title, "title", "Issue", docs, required=True, max_len=TITLE_MAX
-            )
+            title = self._check_text(title, "title", "Issue", docs, required=True, max_len=TITLE_MAX)
         if "body" in body:
             self._check_text(body["body"], "body", "Issue", docs, required=False, max_len=BODY_MAX)
         state = body.get("state")
         if "state" in body and state not in ("open", "closed"):
-            raise self._validation(
-                docs, {"resource": "Issue", "field": "state", "code": "invalid", "value": state}
-            )
+            raise self._validation(docs, {"resource": "Issue", "field": "state", "code": "invalid", "value": state})
         reason = body.get("state_reason")
         if reason is not None and reason not in STATE_REASONS:
             raise self._validation(
@@ -1925,9 +1922,7 @@ class FakeGitHub:
         if state is not None and state != issue["state"]:
             if state == "closed":
                 issue["state"] = "closed"
-                issue["state_reason"] = (
-                    reason if reason not in (None, "reopened") else ("completed")
-                )
+                issue["state_reason"] = reason if reason not in (None, "reopened") else ("completed")
                 issue["closed_at"] = stamp
                 issue["closed_by"] = bot
                 self._new_event(
@@ -1966,13 +1961,9 @@ class FakeGitHub:
         sort = self._enum(query, "sort", ("created", "updated"), "created", docs, "IssueComment")
         direction = self._enum(query, "direction", ("asc", "desc"), "asc", docs, "IssueComment")
         since = self._since(query, docs, "IssueComment")
-        items = [
-            c
-            for c in self.comments.values()
-            if since is None or _parse_time(c["updated_at"]) >= since
-        ]
         field_name = "updated_at" if sort == "updated" else "created_at"
-        items.sort(key=lambda c: (c[field_name], c["id"]), reverse=direction == "desc")
+        ordered = self._ordered("comments", field_name, direction == "desc")
+        items = ordered if since is None else [c for c in ordered if c["updated_at"] >= since]
         return self._paginate(items, query, link_base, query_pairs)
 
     def _list_issue_comments(
@@ -1986,12 +1977,8 @@ class FakeGitHub:
     ) -> _Reply:
         issue = self._issue(params, docs)
         since = self._since(query, docs, "IssueComment")
-        items = [
-            c
-            for cid, c in sorted(self.comments.items())
-            if self._comment_issue[cid] == issue["number"]
-            and (since is None or _parse_time(c["updated_at"]) >= since)
-        ]
+        comments = [self.comments[cid] for cid in self._issue_comment_ids.get(issue["number"], [])]
+        items = [c for c in comments if since is None or c["updated_at"] >= since]
         return self._paginate(items, query, link_base, query_pairs)
 
     def _comment(self, params: dict[str, str], docs: str) -> dict[str, Any]:
@@ -2006,9 +1993,7 @@ class FakeGitHub:
     def _create_comment(self, params: dict[str, str], body: Any, docs: str, **_: Any) -> _Reply:
         issue = self._issue(params, docs)
         body = self._object_body(body, docs)
-        text = self._check_text(
-            body.get("body"), "body", "IssueComment", docs, required=True, max_len=BODY_MAX
-        )
+        text = self._check_text(body.get("body"), "body", "IssueComment", docs, required=True, max_len=BODY_MAX)
         assert text is not None
         stamp = _ts(self.now())
         comment = self._new_comment(
@@ -2025,14 +2010,13 @@ class FakeGitHub:
     def _edit_comment(self, params: dict[str, str], body: Any, docs: str, **_: Any) -> _Reply:
         comment = self._comment(params, docs)
         body = self._object_body(body, docs)
-        text = self._check_text(
-            body.get("body"), "body", "IssueComment", docs, required=True, max_len=BODY_MAX
-        )
+        text = self._check_text(body.get("body"), "body", "IssueComment", docs, required=True, max_len=BODY_MAX)
         if text == comment["body"]:
             return _Reply(200, comment)
         stamp = _ts(self.now())
         comment["body"] = text
         comment["updated_at"] = stamp
+        self._version += 1
         self._touch(self.issues[self._comment_issue[comment["id"]]], stamp)
         return _Reply(200, comment, changed=True)
 
@@ -2040,6 +2024,8 @@ class FakeGitHub:
         comment = self._comment(params, docs)
         number = self._comment_issue.pop(comment["id"])
         del self.comments[comment["id"]]
+        self._issue_comment_ids[number].remove(comment["id"])
+        self._version += 1
         issue = self.issues[number]
         issue["comments"] -= 1
         self._touch(issue, _ts(self.now()))
@@ -2052,8 +2038,7 @@ class FakeGitHub:
         query_pairs: list[tuple[str, str]],
         **_: Any,
     ) -> _Reply:
-        items = sorted(self.events, key=lambda e: (e["created_at"], e["id"]), reverse=True)
-        return self._paginate(items, query, link_base, query_pairs)
+        return self._paginate(self._ordered("events", "created_at", True), query, link_base, query_pairs)
 
     def _get_event(self, params: dict[str, str], docs: str, **_: Any) -> _Reply:
         wanted = int(params["event_id"])
@@ -2072,11 +2057,8 @@ class FakeGitHub:
         **_: Any,
     ) -> _Reply:
         issue = self._issue(params, docs)
-        items = [
-            {k: v for k, v in e.items() if k != "issue"}
-            for e in sorted(self.events, key=lambda e: (e["created_at"], e["id"]))
-            if e["issue"] is issue
-        ]
+        events = sorted(self._issue_event_list.get(issue["number"], []), key=lambda e: (e["created_at"], e["id"]))
+        items = [{k: v for k, v in e.items() if k != "issue"} for e in events]
         return self._paginate(items, query, link_base, query_pairs)
 
     def _list_issue_labels(
@@ -2152,9 +2134,7 @@ class FakeGitHub:
         issue = self._issue(params, docs)
         body = self._object_body(body, docs)
         if "assignees" not in body:
-            raise self._validation(
-                docs, {"resource": "Issue", "field": "assignees", "code": "missing_field"}
-            )
+            raise self._validation(docs, {"resource": "Issue", "field": "assignees", "code": "missing_field"})
         drop = {x.lower() for x in self._check_assignees(body["assignees"], docs, strict=False)}
         keep = [u["login"] for u in issue["assignees"] if u["login"].lower() not in drop]
         stamp = _ts(self.now())
@@ -2178,9 +2158,7 @@ class FakeGitHub:
         if color is not None and (not isinstance(color, str) or not _COLOR_RE.match(color)):
             raise self._validation(docs, {"resource": "Label", "field": "color", "code": "invalid"})
         description = body.get("description")
-        if description is not None and (
-            not isinstance(description, str) or len(description) > LABEL_DESCRIPTION_MAX
-        ):
+        if description is not None and (not isinstance(description, str) or len(description) > LABEL_DESCRIPTION_MAX):
             raise self._validation(
                 docs,
                 {
@@ -2195,18 +2173,12 @@ class FakeGitHub:
         body = self._object_body(body, docs)
         name = body.get("name")
         if not isinstance(name, str):
-            raise self._validation(
-                docs, {"resource": "Label", "field": "name", "code": "missing_field"}
-            )
+            raise self._validation(docs, {"resource": "Label", "field": "name", "code": "missing_field"})
         self._check_label_name(name, docs)
         self._check_label_fields(body, docs)
         if self._find_label(name) is not None:
-            raise self._validation(
-                docs, {"resource": "Label", "field": "name", "code": "already_exists"}
-            )
-        label = self._new_label(
-            name, (body.get("color") or DEFAULT_LABEL_COLOR).lower(), body.get("description")
-        )
+            raise self._validation(docs, {"resource": "Label", "field": "name", "code": "already_exists"})
+        label = self._new_label(name, (body.get("color") or DEFAULT_LABEL_COLOR).lower(), body.get("description"))
         return _Reply(201, label, {"Location": label["url"]}, changed=True)
 
     def _label_param(self, params: dict[str, str], docs: str) -> dict[str, Any]:
@@ -2230,9 +2202,7 @@ class FakeGitHub:
             self._check_label_name(new_name, docs)
             other = self._find_label(new_name)
             if other is not None and other is not label:
-                raise self._validation(
-                    docs, {"resource": "Label", "field": "name", "code": "already_exists"}
-                )
+                raise self._validation(docs, {"resource": "Label", "field": "name", "code": "already_exists"})
             del self.labels[label["name"]]
             label["name"] = new_name
             label["url"] = self._label_url(new_name)
