@@ -124,3 +124,10 @@ def test_schema_is_json_for_editors(desk: Path) -> None:
 def test_click_group_lists_every_command() -> None:
     names = set(cli.commands)
     assert {"init", "validate", "schema", "forms", "open", "comment", "grade", "show", "late", "demo"} <= names
+
+
+def test_the_cli_reference_page_is_current() -> None:
+    from tracker.cli.reference import reference
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+    assert page.read_text(encoding="utf-8") == reference(), "run: python -m tracker.cli.reference > docs/cli.md"
