@@ -164,3 +164,20 @@ def test_resting_quiet_tickets_never_changes_the_plan() -> None:
             memo.update(grade(desk.tickets(), CLUB, now, memo=memo).memo)
             now += timedelta(minutes=7)
         assert rested > 100  # most tickets rested most of the time
+
+
+def test_a_clock_stopped_exactly_at_its_due_time_is_met_and_not_escalated() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
+        desk.say(n, "club-agent-1", "/handoff", at("2026-11-24 10:15"))
+        desk.run(at("2026-11-24 10:15"))
+        desk.run(at("2026-11-24 11:00"))
+        assert desk.clock(n, "handoff", at("2026-11-24 11:00")).status == "met"
+        assert "esc:handoff:0:0" not in desk.bot_comments(n)
+
+
+def test_a_step_falling_due_exactly_now_fires_now() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
+        desk.run(at("2026-11-24 10:15"))  # handoff due 10:15: step 1 fires at 10:15
+        assert "esc:handoff:0:0" in desk.bot_comments(n)

@@ -302,7 +302,7 @@ def _escalations(
     out = []
     for i, step in enumerate(ladder.steps):
         at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)  # type: ignore[arg-type]
-        if at > until or (stopped and at == until and step.after):
+        if at > until or (stopped and at >= until):
             break
         mention = list(step.mention)
         if step.circle:

@@ -73,7 +73,7 @@ SCENARIOS: dict[str, list[Step]] = {
     "club": [
         o(0, "10:00", "agent", "card", "issue", "会员卡续费咨询", "一个 L1 简单咨询",
           category="membership", level="l1", description="客户询问会员卡续费优惠。"),
-        c(0, "10:03", "senior", "card", "根据知识库：续费九折。\n/resolve 已按知识库答复", "5 分钟内答复并解决"),
+        c(0, "10:03", "senior", "card", "根据知识库：续费九折。\n/resolve 已按知识库答复\n/kb", "5 分钟内答复并解决"),
         c(0, "10:20", "agent", "card", "/rate 1", "客户满意，工单关闭"),
         o(0, "11:00", "agent", "leak", "issue", "3 号场淋浴间漏水", "需要场馆部门处理的 L2 问题",
           category="booking", level="l2", description="3 号场淋浴间持续漏水，地面湿滑。"),
@@ -115,6 +115,65 @@ SCENARIOS: dict[str, list[Step]] = {
           symptom="client_fault", tier="ordinary", complaints_per_hour=2, description="活动页文案有错别字。"),
         o(3, "10:00", "agent", "holiday", "problem", "国庆期间下单失败", "法定节假日按休息日值守时间计算",
           symptom="order_failure", tier="ordinary", complaints_per_hour=6, description="下单按钮无响应。"),
+    ],
+    "desk": [
+        o(0, "09:30", "agent", "oa", "fault", "OA 系统无法登录", "高优先级故障：30 分钟内须有工程师接手",
+          priority="high", customer="苏州某公司 张工", channel="phone", system="OA 办公系统",
+          description="全部门无法登录 OA。"),
+        c(0, "09:40", "desk-l2-1", "oa", "/take 二线接手", "工程师接手：响应时限达成，解决时限开始"),
+        c(0, "11:00", "desk-l2-1", "oa", "/root-cause 认证服务内存泄漏\n/resolve 重启认证服务后恢复\n/kb"),
+        c(0, "11:30", "agent", "oa", "/rate 10", "非常满意：工单关闭"),
+        o(0, "10:00", "agent", "late", "complaint", "工程师上门迟到两小时", "投诉：责任部门须在 2 个工作小时内联系客户",
+          priority="medium", customer="苏州某公司 李总", channel="phone", description="约定 9 点上门，11 点才到。"),
+        c(0, "13:30", "desk-dept-ops", "late", "/contact 已致电道歉并约定回访", "联系晚了：午休不计时，仍超时半小时"),
+        c(0, "17:00", "desk-dept-ops", "late", "/update 已安排新工程师"),
+        x(1, "11:00", "agent", "late", "坐席在客户确认前关闭投诉"),
+        c(1, "14:00", "agent", "late", "/confirm 客户确认问题已解决\n/resolve 已处理", "客户确认后方可关闭"),
+        c(1, "14:30", "agent", "late", "/rate 4", "评价「一般」：升级客服经理，工程师本季度扣 2 分"),
+        o(1, "15:00", "agent", "vpn", "consultation", "如何申请 VPN 账号", "", priority="low",
+          customer="苏州某公司 王经理", channel="phone", description="新员工需要 VPN。"),
+        c(1, "15:05", CUSTOMER, "vpn", "/grade high", "客户不能自行定级"),
+        o(2, "17:30", "agent", "printer", "fault", "打印机脱机", "节前最后半小时报修：解决时限跨过国庆假期，10 月 8 日继续计时",
+          priority="low", customer="苏州某公司 赵工", channel="phone", system="打印服务",
+          description="三楼打印机脱机。"),
+        a(2, "17:40", "desk-manager", "printer", "desk-l2-2"),
+    ],
+    "yoga": [
+        o(0, "10:00", "discovery", "booking", "fault_report", "预约系统无法下单", "严重故障：客户沟通组须尽快联系受影响会员",
+          started_at="2026-09-28 09:50", symptom="会员在小程序预约课程时一直转圈。", module="booking",
+          affected="今天上午所有预约会员", severity="severe", scope="all"),
+        c(0, "10:10", "yoga-tech-1", "booking", "/ack 技术支持已接手"),
+        c(0, "10:20", "yoga-cs-lead", "booking", "/contact 已短信通知受影响会员并致歉", "30 分钟内联系客户"),
+        c(0, "11:00", "yoga-tech-1", "booking", "/update 定位到支付回调超时"),
+        c(0, "12:00", "yoga-tech-1", "booking", "/root-cause 支付回调超时\n/resolve 扩容回调服务并补单\n/kb", "修复完成：24 小时内须提交书面故障报告"),
+        x(0, "12:30", "discovery", "booking", "未经现场验证就关闭"),
+        c(0, "13:00", "discovery", "booking", "/verify 前台实际预约测试通过", "发现组在实际工作环境中验证"),
+        c(0, "13:20", "yoga-cs-lead", "booking", "/announce 已通知会员系统恢复"),
+        c(1, "11:00", "yoga-tech-1", "booking", "/report 时间、地点、原因、解决方法、修复时间、影响、改进措施见附件", "书面报告按时提交"),
+        c(3, "10:00", "yoga-manager", "booking", "/review 复盘会议已召开"),
+        x(3, "10:30", "discovery", "booking", "全部环节完成后关闭"),
+        o(2, "21:40", "discovery", "checkin", "fault_report", "签到机无法识别会员卡", "闭馆前提交：次日开馆继续计时",
+          started_at="2026-09-30 21:30", symptom="签到机读卡无反应。", module="checkin",
+          affected="晚课会员", severity="minor", scope="single", self_solved=True),
+    ],
+    "emergency": [
+        o(0, "14:00", "agent", "orders", "failure", "订单处理系统宕机", "一级系统故障：指挥组 15 分钟内确认",
+          system="order", channels="phone", started_at="2026-09-28 13:55", severity="level1", scope="all",
+          description="订单处理系统无法提交，全部坐席受影响。"),
+        c(0, "14:05", "emg-commander", "orders", "/ack 启动一级应急"),
+        c(0, "14:20", "emg-care-lead-1", "orders", "/wording 系统正在抢修，订单将在恢复后自动处理，请您稍候。", "统一安抚口径"),
+        c(0, "15:10", "emg-tech-lead-1", "orders", "/update 原因：数据库主库故障；范围：全部订单；预计 16:00 恢复", "技术负责人汇报晚了"),
+        c(0, "16:00", "emg-tech-lead-1", "orders", "/resolve 已切换到备库"),
+        c(1, "10:00", "emg-tech-lead-1", "orders", "/report 故障分析与预防措施"),
+        o(0, "14:30", "agent", "wait", "complaint", "电话排队 40 分钟无人接听", "投诉：逐一跟踪到关闭",
+          complaint_type="waiting", customer="会员 138****", channels="phone", description="客户投诉排队太久。"),
+        c(0, "14:40", "emg-complaint-1", "wait", "/ack 已回电"),
+        c(0, "18:00", "emg-care-lead-2", "wait", "/update 已补偿优惠券\n/resolve 客户接受"),
+        o(3, "09:00", "emg-dispatch-1", "peak", "peak", "国庆假期话务高峰", "法定节假日高峰：调度组每 2 小时报一次关键指标",
+          peak_event="holiday", channels="phone", started_at="2026-10-01 09:00", severity="level2", scope="several",
+          description="来电量为平日 3 倍。"),
+        c(3, "09:10", "emg-commander", "peak", "/ack 启用高峰排班"),
+        c(3, "10:30", "emg-dispatch-1", "peak", "/figures answer_rate=82% avg_wait=95s fcr=71%"),
     ],
 }
 
@@ -380,4 +439,9 @@ def _site(store: Store, cfg: Config, where: Path, now: datetime, echo: Callable[
     except ImportError:
         return
     result = build_site(store, cfg, where, now)
-    echo(f"  site: {result}")
+    site = where / "site"
+    first = str(result).splitlines()[0] if str(result) else ""
+    if cfg.locale == "zh":
+        echo(f"  网站：{first}\n  浏览：python -m http.server -d {site} 然后打开 http://localhost:8000/")
+    else:
+        echo(f"  Site: {first}\n  Browse: python -m http.server -d {site}, then open http://localhost:8000/")

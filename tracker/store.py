@@ -769,6 +769,13 @@ class Store:
             )
         return row[0]
 
+    def count(self, *, state: str | None = None) -> int:
+        """How many tickets (in ``state``)."""
+        with self._read() as db:
+            if state is None:
+                return int(db.execute("SELECT count(*) FROM tickets").fetchone()[0])
+            return int(db.execute("SELECT count(*) FROM tickets WHERE state = ?", (state,)).fetchone()[0])
+
     def max_number(self) -> int:
         """The highest ticket number in the store, 0 when it is empty."""
         with self._errors():
