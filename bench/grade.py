@@ -186,7 +186,7 @@ def main() -> None:
         return
     # The next scheduled run, 15 minutes later, as the real grader does it: in a fresh
     # process, against the SQLite ledger, reading only what its memory cannot vouch for.
-    from tracker.desk import _remember
+    from tracker.desk import save_memory
     from tracker.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -195,7 +195,7 @@ def main() -> None:
             store.upsert_many(tickets=tickets, comments=[(t.number, c) for t in tickets for c in t.comments],
                               events=[(t.number, e) for t in tickets for e in t.events])  # fmt: skip
             store.set_meta("grader_policy", ctx.digest)
-            _remember(store, plan, tickets)
+            save_memory(store, plan, tickets)
         del tickets, plan, memo
         later = now + timedelta(minutes=15)
         out = subprocess.run(
@@ -215,7 +215,7 @@ def main() -> None:
 
 def scheduled(db: str, preset: str, now_text: str) -> None:
     """One scheduled run over the ledger: select restless tickets, load them, grade."""
-    from tracker.desk import _memory, gradable
+    from tracker.desk import gradable, load_memory
     from tracker.store import Store
 
     cfg = load_config(preset_path(preset))
@@ -223,7 +223,7 @@ def scheduled(db: str, preset: str, now_text: str) -> None:
     ctx = Context(cfg)
     start = time.perf_counter()
     with Store(db) as store:
-        memo = _memory(store, ctx)
+        memo = load_memory(store, ctx)
         tickets = gradable(store, now, restless_for=ctx)
         loaded = time.perf_counter()
         plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)

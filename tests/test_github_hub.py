@@ -109,7 +109,15 @@ def test_removing_a_label_that_is_already_gone_is_fine(srv: FakeGitHub, hub: Git
     assert hub.stats.retries == 0
 
 
-def test_a_mixed_change_reads_then_replaces_once(srv: FakeGitHub, hub: GitHubHub) -> None:
+def test_swapping_one_label_needs_no_read(srv: FakeGitHub, hub: GitHubHub) -> None:
+    hub.set_labels(1, ("grade:minor", "customer-label"), ())
+    srv.reset_counts()
+    hub.set_labels(1, ("grade:major",), ("grade:minor",))
+    assert _calls(srv) == [("DELETE", "/issues/1/labels/grade:minor"), ("POST", "/issues/1/labels")]
+    assert srv.label_names(1) == ["customer-label", "grade:major"]
+
+
+def test_two_removals_read_then_replace_once(srv: FakeGitHub, hub: GitHubHub) -> None:
     hub.set_labels(1, ("sla:at-risk", "grade:minor", "customer-label"), ())
     srv.reset_counts()
     hub.set_labels(1, ("sla:breach", "grade:major"), ("sla:at-risk", "grade:minor"))
@@ -125,9 +133,7 @@ def test_a_mixed_change_already_in_place_writes_nothing(srv: FakeGitHub, hub: Gi
     assert srv.writes() == 0
 
 
-def test_ensure_labels_reads_once_and_creates_only_what_is_missing(
-    srv: FakeGitHub, hub: GitHubHub
-) -> None:
+def test_ensure_labels_reads_once_and_creates_only_what_is_missing(srv: FakeGitHub, hub: GitHubHub) -> None:
     srv.add_label("grade:major", "000000", "kept as the team coloured it")
     specs = [
         LabelSpec("grade:major", "b60205", "Grade: Major"),
@@ -147,9 +153,7 @@ def test_ensure_labels_reads_once_and_creates_only_what_is_missing(
 # --------------------------------------------------------------------------- comments
 
 
-def test_find_marked_comment_reads_every_page_and_trusts_only_the_bot(
-    srv: FakeGitHub, hub: GitHubHub
-) -> None:
+def test_find_marked_comment_reads_every_page_and_trusts_only_the_bot(srv: FakeGitHub, hub: GitHubHub) -> None:
     for i in range(130):
         srv.add_comment(1, body=f"comment {i}", user="erin", author_association="NONE")
     srv.add_comment(1, body=f"{marker('esc:response:0:0')}\ncopied", user="mallory")
@@ -208,9 +212,7 @@ def test_server_errors_are_retried_with_exponential_backoff(
     assert hub.stats.requests == 4 and hub.stats.retries == 3
 
 
-def test_giving_up_says_what_happened_and_what_to_do(
-    srv: FakeGitHub, hub: GitHubHub, time: Recorder
-) -> None:
+def test_giving_up_says_what_happened_and_what_to_do(srv: FakeGitHub, hub: GitHubHub, time: Recorder) -> None:
     srv.inject(method="GET", path=r"/issues/1$", kind="502", times=10)
     with pytest.raises(GitHubUnavailable) as caught:
         hub.get_issue(1)
@@ -238,9 +240,14 @@ def test_a_timeout_is_retried(srv: FakeGitHub, make_hub) -> None:  # type: ignor
     assert srv.count("GET", "/issues/1") == 2
 
 
-def test_a_secondary_limit_waits_exactly_retry_after(
-    srv: FakeGitHub, hub: GitHubHub, time: Recorder
-) -> None:
+def test_timeouts_that_never_end_stop_the_run(srv: FakeGitHub, make_hub) -> None:  # type: ignore[no-untyped-def]
+    hub = make_hub(timeout=1, max_attempts=2)
+    srv.inject(method="GET", path=r"/issues/1$", kind="timeout", delay=1.5, times=2)
+    with pytest.raises(GitHubUnavailable, match="GitHub did not answer in time twice"):
+        hub.get_issue(1)
+
+
+def test_a_secondary_limit_waits_exactly_retry_after(srv: FakeGitHub, hub: GitHubHub, time: Recorder) -> None:
     srv.inject(method="POST", path=r"/comments$", kind="secondary_limit", retry_after=7)
     hub.post_comment(1, f"{marker('status')}\nhello")
     assert time.sleeps == [7.0]
@@ -248,9 +255,7 @@ def test_a_secondary_limit_waits_exactly_retry_after(
     assert hub.stats.failures == ["403 (secondary rate limit)"]
 
 
-def test_a_retry_after_longer_than_the_budget_stops_the_run(
-    srv: FakeGitHub, hub: GitHubHub, time: Recorder
-) -> None:
+def test_a_retry_after_longer_than_the_budget_stops_the_run(srv: FakeGitHub, hub: GitHubHub, time: Recorder) -> None:
     srv.inject(method="POST", path=r"/comments$", kind="secondary_limit", retry_after=600)
     with pytest.raises(GitHubUnavailable, match="asked to wait 600 s more"):
         hub.post_comment(1, f"{marker('status')}\nhello")
@@ -259,9 +264,7 @@ def test_a_retry_after_longer_than_the_budget_stops_the_run(
 
 
 @pytest.mark.parametrize(("kind", "status"), [("404", 404), ("422", 422)])
-def test_client_errors_are_not_retried(
-    srv: FakeGitHub, hub: GitHubHub, kind: str, status: int
-) -> None:
+def test_client_errors_are_not_retried(srv: FakeGitHub, hub: GitHubHub, kind: str, status: int) -> None:
     srv.inject(method="PATCH", path=r"/issues/1$", kind=kind)  # type: ignore[arg-type]
     with pytest.raises(GitHubRequestError) as caught:
         hub.close(1, "completed")
@@ -270,9 +273,7 @@ def test_client_errors_are_not_retried(
     assert f"GitHub refused PATCH /repos/acme/desk/issues/1: {status}" in str(caught.value)
 
 
-def test_a_comment_posted_before_the_connection_dropped_is_not_posted_again(
-    srv: FakeGitHub, hub: GitHubHub
-) -> None:
+def test_a_comment_posted_before_the_connection_dropped_is_not_posted_again(srv: FakeGitHub, hub: GitHubHub) -> None:
     srv.inject(method="POST", path=r"/issues/1/comments$", kind="drop_after_write")
     posted = hub.post_comment(1, f"{marker('esc:response:0:0')}\nlate")
     assert len(srv.comments) == 1
@@ -281,18 +282,14 @@ def test_a_comment_posted_before_the_connection_dropped_is_not_posted_again(
     assert srv.count("GET", "/issues/1/comments") == 1
 
 
-def test_a_comment_lost_on_a_5xx_is_posted_once_after_checking(
-    srv: FakeGitHub, hub: GitHubHub
-) -> None:
+def test_a_comment_lost_on_a_5xx_is_posted_once_after_checking(srv: FakeGitHub, hub: GitHubHub) -> None:
     srv.inject(method="POST", path=r"/issues/1/comments$", kind="502")
     hub.post_comment(1, f"{marker('status')}\nhi")
     assert len(srv.comments) == 1
     assert srv.count("POST", "/comments") == 2  # checked, found nothing, sent again
 
 
-def test_an_incident_created_before_the_connection_dropped_is_found(
-    srv: FakeGitHub, hub: GitHubHub
-) -> None:
+def test_an_incident_created_before_the_connection_dropped_is_found(srv: FakeGitHub, hub: GitHubHub) -> None:
     srv.inject(method="POST", path=r"/issues$", kind="drop_after_write")
     number = hub.create_ticket("Incident", f"{marker('incident:k')}\nbody", ("incident",))
     assert [n for n, i in srv.issues.items() if i["title"] == "Incident"] == [number]

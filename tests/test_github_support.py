@@ -42,7 +42,7 @@ name: Test desk
 locale: en
 timezone: UTC
 roles:
-  agents: {name: Agents, members: [alice, bob]}
+  responders: {name: Responders, members: [alice, bob]}
   leads: {name: Leads, members: [carol]}
 calendars:
   default:
@@ -68,7 +68,7 @@ grading:
   rules:
     - when: {severity: high}
       grade: major
-  owners: {major: leads, minor: agents}
+  owners: {major: leads, minor: responders}
 clocks:
   - id: response
     name: First response
@@ -80,7 +80,7 @@ ladders:
   respond:
     steps:
       - after: 0
-        mention: [agents]
+        mention: [responders]
       - after: 1h
         assign: [leads]
         mention: [leads]
@@ -177,9 +177,7 @@ class Desk:
         return out
 
 
-def open_desk(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Desk]:
+def open_desk(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
     """The body of each test file's ``desk`` fixture: a started fake and a clean environment."""
     for name in GITHUB_ENV:
         monkeypatch.delenv(name, raising=False)

@@ -19,9 +19,7 @@ from tracker.sync import META_REPO, open_ledger
 
 
 @pytest.fixture
-def desk(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Desk]:
+def desk(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
     yield from open_desk(tmp_path, capsys, monkeypatch)
 
 
@@ -102,9 +100,7 @@ def test_pagination_and_keyset_walks_read_every_item_once_per_page(desk: Desk) -
     for i in range(250):
         desk.ticket(created_at=T0 + timedelta(minutes=i), title=f"ticket {i}")
     for i in range(230):
-        srv.add_comment(
-            1 + i % 7, body=f"c{i}", user="erin", created_at=T0 + timedelta(minutes=300 + i)
-        )
+        srv.add_comment(1 + i % 7, body=f"c{i}", user="erin", created_at=T0 + timedelta(minutes=300 + i))
     for i in range(120):
         srv.add_event(
             1 + i % 5,
@@ -142,9 +138,7 @@ def test_a_first_sync_stopped_by_the_budget_resumes(desk: Desk) -> None:
     for i in range(250):
         desk.ticket(created_at=T0 + timedelta(minutes=i), title=f"ticket {i}")
     for i in range(250):
-        srv.add_event(
-            1 + i, event="labeled", actor="carol", label="x", created_at=T0 + timedelta(minutes=i)
-        )
+        srv.add_event(1 + i, event="labeled", actor="carol", label="x", created_at=T0 + timedelta(minutes=i))
     desk.at(T0 + timedelta(days=1))
     srv.set_rate_remaining(55)
     stopped = desk.sync("--min-budget", "50")
@@ -171,9 +165,7 @@ def test_an_events_crawl_stopped_half_way_resumes_and_catches_up(desk: Desk) -> 
     srv = desk.srv
     desk.ticket()
     for i in range(250):
-        srv.add_event(
-            1, event="labeled", actor="carol", label=f"l{i}", created_at=T0 + timedelta(seconds=i)
-        )
+        srv.add_event(1, event="labeled", actor="carol", label=f"l{i}", created_at=T0 + timedelta(seconds=i))
     desk.at(T0 + timedelta(hours=1))
     srv.set_rate_remaining(54)  # issues, comments, events page 1, then the floor
     assert desk.sync("--min-budget", "50").code == 6
@@ -226,3 +218,16 @@ def test_open_ledger_keeps_a_matching_mirror(desk: Desk) -> None:
         assert again.get_meta("github.synced_at") == T0.isoformat()
     finally:
         again.close()
+
+
+def test_comments_of_a_deleted_issue_are_skipped(desk: Desk) -> None:
+    kept = desk.ticket()
+    deleted = desk.ticket()
+    desk.srv.add_comment(deleted, body="lost", user="erin")
+    desk.srv.add_comment(kept, body="kept", user="erin")
+    del desk.srv.issues[deleted]
+    result = desk.sync()
+    assert result.code == 0, result.err
+    assert result.json["comments"] == 1
+    with _store(desk) as store:
+        assert [t.number for t in store.tickets()] == [kept]

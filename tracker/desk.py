@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from tracker.apply import ApplyReport, apply_plan
 from tracker.config import Config
 from tracker.engine import Context, Memo, assess_all, grade
-from tracker.model import Action, Plan, Ticket
+from tracker.model import Action, OpenIncident, Plan, Ticket
 from tracker.store import LocalHub, Store
 from tracker.views import TicketView
 
@@ -61,7 +61,7 @@ def gradable(store: Store, now: datetime, *, restless_for: Context | None = None
     return tickets
 
 
-def _memory(store: Store, ctx: Context) -> dict[int, Memo]:
+def load_memory(store: Store, ctx: Context) -> dict[int, Memo]:
     """The grader's memory, forgotten whenever the policy changed."""
     if store.get_meta("grader_policy") != ctx.digest:
         store.clear_memo()
@@ -70,10 +70,15 @@ def _memory(store: Store, ctx: Context) -> dict[int, Memo]:
     return {n: Memo(fp, wake, involved, incident) for n, (fp, wake, involved, incident) in store.load_memo().items()}
 
 
-def _remember(store: Store, plan: Plan, tickets: list[Ticket]) -> None:
+def save_memory(store: Store, plan: Plan, tickets: list[Ticket]) -> None:
+    """Keep the memory of every ticket the plan leaves untouched (its state is what was graded)."""
     by_number = {t.number: t for t in tickets}
+    touched = {a.number for a in plan.actions if hasattr(a, "number")}
+    touched |= {m for a in plan.actions if isinstance(a, OpenIncident) for m in a.members}
     rows = []
     for n, m in plan.memo.items():
+        if n in touched:
+            continue
         t = by_number[n]
         inc = by_number.get(m.incident) if m.incident is not None else None
         rows.append((n, m.fingerprint, m.wake, m.involved, m.incident, t.updated_at,
@@ -98,7 +103,7 @@ def run_grader(
     tickets that changed, or whose next clock moment has come, are read and graded.
     """
     ctx = ctx or Context(cfg)
-    memo = _memory(store, ctx) if remember and not dry_run else None
+    memo = load_memory(store, ctx) if remember and not dry_run else None
     run_id = run_id or f"local-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     hub = LocalHub(store, cfg.bot.login, lambda: now)
     result = RunResult(run_id)
@@ -112,7 +117,7 @@ def run_grader(
             result.passes += 1
             if not plan:
                 if memo is not None:
-                    _remember(store, plan, tickets)
+                    save_memory(store, plan, tickets)
                 break
             result.plans.append(plan)
             report = apply_plan(

@@ -21,11 +21,12 @@ Failure policy
       (the marked comment by the bot, the bot's issue with the same marker or title and body).
 
 Labels
-    One ticket's label change costs the fewest requests GitHub allows: only additions are one
-    ``POST .../labels``; removing exactly one label (and adding none) is one ``DELETE``; any
-    other mix is a ``GET`` of the issue's labels then one ``PUT`` of the final set (one read
-    and one write, instead of one ``DELETE`` per label). Reading first keeps a label a person
-    added a moment ago, and skips the write when the change is already in place.
+    One ticket's label change costs the fewest requests GitHub allows. Additions are one
+    ``POST .../labels`` however many; each removal is one ``DELETE`` (GitHub has no bulk
+    remove). So "add any, remove one" is one or two requests and needs no read; with two or
+    more removals a ``GET`` of the issue's labels and one ``PUT`` of the final set are fewer.
+    ``PUT`` is never sent from the ledger's copy of the labels: a label a person added a
+    moment ago would be dropped by it.
 
 Sleeping goes through an injectable ``sleep`` and time through ``clock`` so that tests can
 run faults without waiting.
@@ -55,6 +56,7 @@ PER_PAGE = 100
 _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 _SECONDARY_DEFAULT_WAIT = 60.0  # GitHub: "wait at least one minute" when no Retry-After
 _ISSUE_PATH = re.compile(r"^/repos/[^/]+/[^/]+/issues/(\d+)(?:/|$)")
+_COMMENT_PATH = re.compile(r"^/repos/[^/]+/[^/]+/issues/comments/(\d+)$")
 _NUMBERS = {2: "twice", 3: "three times", 4: "four times", 5: "five times", 6: "six times"}
 
 
@@ -68,12 +70,18 @@ class GitHubRequestError(HubError):
     """GitHub refused a request in a way that retrying will not fix (4xx)."""
 
     def __init__(
-        self, message: str, status: int, hint: str | None = None, number: int | None = None
+        self,
+        message: str,
+        status: int,
+        hint: str | None = None,
+        number: int | None = None,
+        comment_id: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.hint = hint
         self.number = number  # the issue the refused request was about, if any
+        self.comment_id = comment_id  # the comment it was about, if any
 
 
 @dataclass
@@ -138,10 +146,6 @@ def comment_from_api(data: dict[str, Any]) -> Comment:
     )
 
 
-def _issue_number_from_url(url: str) -> int:
-    return int(url.rstrip("/").rsplit("/", 1)[-1])
-
-
 def _next_link(headers: dict[str, Any]) -> str | None:
     """The ``rel="next"`` target of a ``Link`` header, if any."""
     link = headers.get("link") or headers.get("Link")
@@ -198,9 +202,7 @@ class GitHubHub:
         now: datetime | None = None,
     ) -> None:
         if "/" not in repo or repo.count("/") != 1 or not all(repo.split("/")):
-            raise GitHubRequestError(
-                f"repository {repo!r} is not OWNER/NAME", 0, "Pass --repo OWNER/NAME."
-            )
+            raise GitHubRequestError(f"repository {repo!r} is not OWNER/NAME", 0, "Pass --repo OWNER/NAME.")
         if not token:
             raise GitHubRequestError("no GitHub token was given", 401, "Set GITHUB_TOKEN.")
         self.repo = repo
@@ -312,9 +314,7 @@ class GitHubHub:
             wait: float | None = None
             outcome_unknown = False
             try:
-                headers, data = self._requester.requestJsonAndCheck(
-                    verb, path, parameters=params, input=body
-                )
+                headers, data = self._requester.requestJsonAndCheck(verb, path, parameters=params, input=body)
             except GithubException as exc:
                 headers = exc.headers or {}
                 self._note_headers(headers)
@@ -325,9 +325,7 @@ class GitHubHub:
                     failures.append(str(status))
                     outcome_unknown = is_write
                 elif status in (403, 429) and self._is_rate_limited(exc):
-                    if _header_int(headers, "x-ratelimit-remaining") == 0 and not headers.get(
-                        "retry-after"
-                    ):
+                    if _header_int(headers, "x-ratelimit-remaining") == 0 and not headers.get("retry-after"):
                         raise BudgetExhausted(
                             "GitHub's primary rate limit is used up "
                             f"(resets at {self._reset_time(headers)}); stopped before "
@@ -337,20 +335,17 @@ class GitHubHub:
                     wait = self._retry_after(headers)
                 else:
                     raise self._refusal(verb, path, exc) from None
-            except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
-                failures.append(
-                    "a timeout"
-                    if isinstance(exc, requests.exceptions.Timeout)
-                    else "a dropped connection"
-                )
+            except requests.exceptions.Timeout:
+                failures.append("a timeout")
+                outcome_unknown = is_write
+            except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                failures.append("a dropped connection")
                 outcome_unknown = is_write
             except ValueError:  # a torn JSON body
                 failures.append("a torn answer")
                 outcome_unknown = is_write
             else:
                 self._note_headers(headers)
-                if is_write:
-                    self._last_write = self._clock()
                 return headers, data
             finally:
                 if is_write:
@@ -397,16 +392,20 @@ class GitHubHub:
             return "an unknown time"
         return datetime.fromtimestamp(reset, UTC).strftime("%H:%M:%S UTC")
 
-    def _give_up(
-        self, verb: str, path: str, failures: list[str], elapsed: float, wait: float
-    ) -> str:
-        kinds = sorted(set(failures), key=failures.index)
-        what = kinds[0] if len(kinds) == 1 else ", ".join(kinds)
-        text = f"GitHub answered {what} {_times(len(failures))} over {elapsed:.0f} s"
+    def _give_up(self, verb: str, path: str, failures: list[str], elapsed: float, wait: float) -> str:
+        kinds = list(dict.fromkeys(failures))
+        times = f"{_times(len(failures))} over {elapsed:.0f} s"
+        if kinds == ["a timeout"]:
+            text = f"GitHub did not answer in time {times}"
+        elif kinds == ["a dropped connection"]:
+            text = f"GitHub dropped the connection {times}"
+        elif len(kinds) == 1:
+            text = f"GitHub answered {kinds[0]} {times}"
+        else:
+            text = f"GitHub failed {times} ({', '.join(kinds)})"
         if failures[-1].endswith("(secondary rate limit)") and elapsed + wait > self.retry_budget:
             text += f" and asked to wait {wait:.0f} s more"
-        text += f" ({verb} {self._short(path)}); the next scheduled run will retry"
-        return text
+        return f"{text} ({verb} {self._short(path)}); the next scheduled run will retry"
 
     def _refusal(self, verb: str, path: str, exc: GithubException) -> GitHubRequestError:
         status = exc.status
@@ -417,6 +416,8 @@ class GitHubHub:
         where = f"{verb} {short}"
         found = _ISSUE_PATH.match(short)
         number = int(found.group(1)) if found else None
+        found = _COMMENT_PATH.match(short)
+        comment_id = int(found.group(1)) if found else None
         hints = {
             401: "The token is invalid or expired: check GITHUB_TOKEN.",
             403: "The token lacks a permission: the workflow job needs `issues: write`.",
@@ -426,11 +427,10 @@ class GitHubHub:
         }
         if number is not None and status in (404, 410):
             hints[status] = f"Issue #{number} may have been deleted or transferred."
+        if comment_id is not None and status == 404:
+            hints[status] = f"Comment {comment_id} may have been deleted."
         return GitHubRequestError(
-            f"GitHub refused {where}: {status} {message}".rstrip(),
-            status,
-            hints.get(status),
-            number,
+            f"GitHub refused {where}: {status} {message}".rstrip(), status, hints.get(status), number, comment_id
         )
 
     def issue_gone(self, number: int) -> bool:
@@ -445,9 +445,7 @@ class GitHubHub:
 
     # ------------------------------------------------------------------ paging
 
-    def pages(
-        self, path: str, params: dict[str, Any] | None = None
-    ) -> Iterator[list[dict[str, Any]]]:
+    def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
         """Each page of a list endpoint, following ``Link: rel="next"``."""
         query = dict(params or {})
         query.setdefault("per_page", PER_PAGE)
@@ -464,38 +462,33 @@ class GitHubHub:
 
     # ------------------------------------------------------------------ bulk reads (sync)
 
-    def list_issues_page(self, since: datetime | None, page: int = 1) -> list[dict[str, Any]]:
-        """One page of issues (and PRs) updated at or after ``since``, oldest update first."""
-        params: dict[str, Any] = {
-            "state": "all",
-            "sort": "updated",
-            "direction": "asc",
-            "per_page": PER_PAGE,
-        }
-        if since is not None:
-            params["since"] = format_time(since)
-        if page > 1:
-            params["page"] = page
-        _, data = self._request("GET", f"{self._base}/issues", params=params)
-        return list(data or [])
+    def list_issues_page(self, since: datetime | None, page: int = 1) -> tuple[list[dict[str, Any]], bool]:
+        """One page of issues (and PRs) updated at or after ``since``, oldest update first.
 
-    def list_comments_page(self, since: datetime | None, page: int = 1) -> list[dict[str, Any]]:
+        Returns the items and whether GitHub links a next page.
+        """
+        params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "asc"}
+        return self._page(f"{self._base}/issues", params, since, page)
+
+    def list_comments_page(self, since: datetime | None, page: int = 1) -> tuple[list[dict[str, Any]], bool]:
         """One page of the repository-wide issue comments list, oldest update first."""
-        params: dict[str, Any] = {"sort": "updated", "direction": "asc", "per_page": PER_PAGE}
+        params: dict[str, Any] = {"sort": "updated", "direction": "asc"}
+        return self._page(f"{self._base}/issues/comments", params, since, page)
+
+    def list_events_page(self, page: int = 1) -> tuple[list[dict[str, Any]], bool]:
+        """One page of the repository-wide issue events list, newest first."""
+        return self._page(f"{self._base}/issues/events", {}, None, page)
+
+    def _page(
+        self, path: str, params: dict[str, Any], since: datetime | None, page: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        params = {**params, "per_page": PER_PAGE}
         if since is not None:
             params["since"] = format_time(since)
         if page > 1:
             params["page"] = page
-        _, data = self._request("GET", f"{self._base}/issues/comments", params=params)
-        return list(data or [])
-
-    def list_events_page(self, page: int = 1) -> list[dict[str, Any]]:
-        """One page of the repository-wide issue events list, newest first."""
-        params: dict[str, Any] = {"per_page": PER_PAGE}
-        if page > 1:
-            params["page"] = page
-        _, data = self._request("GET", f"{self._base}/issues/events", params=params)
-        return list(data or [])
+        headers, data = self._request("GET", path, params=params)
+        return list(data or []), _next_link(headers) is not None
 
     def get_issue(self, number: int) -> dict[str, Any]:
         _, data = self._request("GET", f"{self._base}/issues/{number}")
@@ -520,32 +513,41 @@ class GitHubHub:
                 marked.setdefault(key, c)
         self._marked[number] = marked
 
+    def forget_comment(self, comment_id: int) -> None:
+        """A comment the hub knew of is gone (deleted by a person): stop answering with it."""
+        for marked in self._marked.values():
+            for key in [k for k, c in marked.items() if c.id == comment_id]:
+                del marked[key]
+
     def remember_incidents(self, incidents: dict[str, int]) -> None:
-        """Declare the complete map of incident key -> issue number (just mirrored)."""
+        """Incident issues already known (key -> number); a key not in it is looked up on GitHub."""
         self._incidents = dict(incidents)
 
     # ------------------------------------------------------------------ Hub: writes
 
     def set_labels(self, number: int, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+        """Change one issue's labels in the fewest requests, never dropping a label not named.
+
+        Adding is one ``POST`` (however many labels); each removal is one ``DELETE``. With two
+        or more removals a ``GET`` and one ``PUT`` of the final set cost fewer requests; a tie
+        goes to ``DELETE``/``POST``, which needs no read and cannot race a person's change.
+        """
         add_set = tuple(dict.fromkeys(add))
         remove_set = tuple(r for r in dict.fromkeys(remove) if r not in add_set)
         if not add_set and not remove_set:
             return
         issue = f"{self._base}/issues/{number}"
-        if not remove_set:
+        if len(remove_set) >= 2:
+            current = [lb["name"] for lb in self.list_all(f"{issue}/labels")]
+            final = [n for n in current if n not in remove_set]
+            final += [n for n in add_set if n not in final]
+            if final != current:
+                self._request("PUT", f"{issue}/labels", body={"labels": final})
+            return
+        for name in remove_set:
+            self._request("DELETE", f"{issue}/labels/{quote(name, safe='')}", ok_statuses=(404,))
+        if add_set:
             self._request("POST", f"{issue}/labels", body={"labels": list(add_set)})
-            return
-        if len(remove_set) == 1 and not add_set:
-            self._request(
-                "DELETE", f"{issue}/labels/{quote(remove_set[0], safe='')}", ok_statuses=(404,)
-            )
-            return
-        current = [lb["name"] for lb in self.list_all(f"{issue}/labels")]
-        final = [n for n in current if n not in remove_set]
-        final += [n for n in add_set if n not in final]
-        if final == current:
-            return
-        self._request("PUT", f"{issue}/labels", body={"labels": final})
 
     def set_assignees(self, number: int, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         issue = f"{self._base}/issues/{number}"
@@ -571,10 +573,7 @@ class GitHubHub:
             if key is not None:
                 return self.find_marked_comment(number, key)
             for data in reversed(self.issue_comments(number)):
-                if (
-                    login_of(data.get("user")) == self.bot_login
-                    and (data.get("body") or "") == body
-                ):
+                if login_of(data.get("user")) == self.bot_login and (data.get("body") or "") == body:
                     return comment_from_api(data)
             return None
 
@@ -659,9 +658,7 @@ class GitHubHub:
     def existing_labels(self) -> list[str]:
         return [lb["name"] for lb in self.list_all(f"{self._base}/labels")]
 
-    def ensure_labels(
-        self, catalog: Iterable[Any], existing: Iterable[str] | None = None
-    ) -> list[str]:
+    def ensure_labels(self, catalog: Iterable[Any], existing: Iterable[str] | None = None) -> list[str]:
         """Create the labels of ``catalog`` (``name``, ``color``, ``description``) that are missing.
 
         One list read (skipped when ``existing`` is given), then one create per missing label.

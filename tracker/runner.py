@@ -25,7 +25,8 @@ from typing import Any
 
 from tracker.apply import ApplyReport, apply_plan
 from tracker.config import Config
-from tracker.engine import grade
+from tracker.desk import gradable, load_memory, save_memory
+from tracker.engine import Context, grade
 from tracker.errors import BudgetExhausted, UsageError
 from tracker.github_hub import GitHubHub, GitHubRequestError, is_bot_user, login_of
 from tracker.labels import LabelSpec, catalog
@@ -100,11 +101,20 @@ def new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
 
 
-def grading_set(store: Store, now: datetime, also: Iterable[int] = ()) -> list[Ticket]:
-    """Every open ticket, those closed in the last :data:`RECENTLY_CLOSED`, and ``also``."""
-    tickets = {t.number: t for t in store.tickets(state="open")}
-    for t in store.tickets(state="closed", updated_since=now - RECENTLY_CLOSED):
-        tickets.setdefault(t.number, t)
+def grading_set(
+    store: Store, now: datetime, also: Iterable[int] = (), *, restless_for: Context | None = None
+) -> list[Ticket]:
+    """Every open ticket, those closed in the last :data:`RECENTLY_CLOSED`, and ``also``.
+
+    With ``restless_for``, only those the grader's memory cannot vouch for (see
+    :func:`tracker.desk.gradable`).
+    """
+    if restless_for is not None:
+        tickets = {t.number: t for t in gradable(store, now, restless_for=restless_for)}
+    else:
+        tickets = {t.number: t for t in store.tickets(state="open")}
+        for t in store.tickets(state="closed", updated_since=now - RECENTLY_CLOSED):
+            tickets.setdefault(t.number, t)
     extra = set(also) - set(tickets)
     if extra:
         for t in store.tickets(numbers=extra):
@@ -124,9 +134,7 @@ def plan_labels(plan: Plan) -> set[str]:
     return names
 
 
-def ensure_plan_labels(
-    cfg: Config, hub: GitHubHub, store: Store, plan: Plan, *, dry_run: bool
-) -> list[str]:
+def ensure_plan_labels(cfg: Config, hub: GitHubHub, store: Store, plan: Plan, *, dry_run: bool) -> list[str]:
     """Create the labels ``plan`` uses that GitHub lacks; no request once all are known."""
     needed = plan_labels(plan)
     known = known_labels(store)
@@ -136,9 +144,7 @@ def ensure_plan_labels(
     have = {n.casefold() for n in existing}
     specs = {s.name: s for s in catalog(cfg)}
     missing = [
-        specs.get(name, LabelSpec(name, _FALLBACK_COLOR, ""))
-        for name in sorted(needed)
-        if name.casefold() not in have
+        specs.get(name, LabelSpec(name, _FALLBACK_COLOR, "")) for name in sorted(needed) if name.casefold() not in have
     ]
     created: list[str] = []
     if missing and not dry_run:
@@ -164,7 +170,7 @@ def _apply(
     summary: RunSummary,
     regrade: Callable[[], Plan],
 ) -> None:
-    """Apply ``plan``; an issue found deleted or transferred is dropped and the rest re-planned.
+    """Apply ``plan``; an issue or comment found deleted is forgotten and the rest re-planned.
 
     Re-applying after a partial apply is safe: every action is idempotent, and what this run
     already posted is known to the hub.
@@ -188,11 +194,8 @@ def _apply(
                 )  # fmt: skip
                 break
             except GitHubRequestError as exc:
-                if attempt == MAX_GONE_PER_RUN or not _gone(hub, exc):
+                if attempt == MAX_GONE_PER_RUN or not _forget_gone(hub, store, exc, summary):
                     raise
-                assert exc.number is not None
-                remember_gone(store, exc.number)
-                summary.notes.append(f"#{exc.number} no longer exists on GitHub: left alone")
                 plan = regrade()
         status = "ok"
     except BudgetExhausted:
@@ -203,8 +206,20 @@ def _apply(
     _take(summary, report)
 
 
-def _gone(hub: GitHubHub, exc: GitHubRequestError) -> bool:
-    return exc.status in (404, 410) and exc.number is not None and hub.issue_gone(exc.number)
+def _forget_gone(hub: GitHubHub, store: Store, exc: GitHubRequestError, summary: RunSummary) -> bool:
+    """Forget an issue or a comment that GitHub no longer has; False if that is not the case."""
+    if exc.status not in (404, 410):
+        return False
+    if exc.comment_id is not None:
+        store.delete_comment(exc.comment_id)
+        hub.forget_comment(exc.comment_id)
+        summary.notes.append(f"comment {exc.comment_id} was deleted on GitHub: written anew")
+        return True
+    if exc.number is not None and hub.issue_gone(exc.number):
+        remember_gone(store, exc.number)
+        summary.notes.append(f"#{exc.number} no longer exists on GitHub: left alone")
+        return True
+    return False
 
 
 def _take(summary: RunSummary, report: ApplyReport) -> None:
@@ -237,11 +252,16 @@ def run_scheduled(
     try:
         report = sync(hub, store)
         summary.sync = report.as_dict()
-        tickets = grading_set(store, now)
+        # Quiet tickets rest on the grader's memory; the rest are graded in full.
+        ctx = Context(cfg)
+        memo = load_memory(store, ctx) if not dry_run else None
+        tickets = grading_set(store, now, restless_for=ctx if memo is not None else None)
         summary.graded = len(tickets)
-        plan = grade(tickets, cfg, now)
+        plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
         prime_hub(hub, tickets)
-        _apply(cfg, hub, store, plan, summary, lambda: grade(grading_set(store, now), cfg, now))
+        _apply(cfg, hub, store, plan, summary, lambda: grade(grading_set(store, now), cfg, now, ctx=ctx))
+        if memo is not None:
+            save_memory(store, plan, tickets)
     finally:
         _finish(summary, hub, before, writes_before)
     return summary

@@ -16,8 +16,10 @@ id) instead of following page numbers, so an item updated while the walk runs ca
 another past a page boundary. Page numbers are used only when a whole page shares one
 timestamp. Each page is written with its cursor in one transaction, so a run stopped by
 the API budget resumes where it stopped. The events walk keeps the same kind of resumable
-state (the crawl's top id and next page). The final cursors are the newest ``updated_at``
-seen minus :data:`OVERLAP`, so a late-indexed update is read again rather than missed.
+state (the crawl's top id and next page). The final cursor is just past the newest
+``updated_at`` seen, but never later than :data:`OVERLAP` before now: an update from the
+last minute may not be listed yet, so it is read again (and deduplicated) rather than
+missed, while a quiet repository costs one request per list.
 
 The ledger is only a cache (kept between workflow runs by the Actions cache): when it is
 missing, made for another repository, or written by another sync format, :func:`open_ledger`
@@ -38,6 +40,7 @@ from tracker.errors import StoreError, UsageError
 from tracker.github_hub import (
     PER_PAGE,
     GitHubHub,
+    GitHubRequestError,
     comment_from_api,
     incident_key_of,
     is_bot_user,
@@ -81,9 +84,7 @@ def ticket_from_api(data: dict[str, Any], bot_login: str = "") -> Ticket:
         updated_at=parse_time(data.get("updated_at")) or created,
         state="closed" if data.get("state") == "closed" else "open",
         closed_at=parse_time(data.get("closed_at")),
-        labels=tuple(
-            lb["name"] if isinstance(lb, dict) else str(lb) for lb in data.get("labels") or ()
-        ),
+        labels=tuple(lb["name"] if isinstance(lb, dict) else str(lb) for lb in data.get("labels") or ()),
         assignees=tuple(login_of(a) for a in data.get("assignees") or ()),
         author_association=data.get("author_association") or "NONE",
         author_is_bot=is_bot_user(user) or (bool(bot_login) and login_of(user) == bot_login),
@@ -240,6 +241,7 @@ class _Mirror:
         self.store = store
         self.report = report
         self.bot = hub.bot_login
+        self.now = hub.now()
         self._seen: set[tuple[str, int]] = set()  # (kind, id) read in this pass: the overlap
 
     def _fresh(self, kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -252,13 +254,22 @@ class _Mirror:
                 out.append(data)
         return out
 
+    def _next_cursor(self, newest: datetime) -> datetime:
+        """Where the next walk starts: just past the newest update, unless that is recent.
+
+        An update younger than :data:`OVERLAP` may not be in GitHub's lists yet, so the
+        next walk reads that last minute again (deduplicated by id); anything older is
+        surely listed and is not read twice.
+        """
+        return min(newest + KEYSET_STEP, self.now - OVERLAP)
+
     # -- issues
 
     def issues(self) -> None:
         cursor = _cursor(self.store, META_ISSUES)
         newest = self._keyset(cursor, self.hub.list_issues_page, self._issue_page, META_ISSUES)
         if newest is not None:
-            self.store.set_meta(META_ISSUES, (newest - OVERLAP).isoformat())
+            self.store.set_meta(META_ISSUES, self._next_cursor(newest).isoformat())
 
     def _issue_page(self, items: list[dict[str, Any]]) -> None:
         tickets = []
@@ -285,11 +296,9 @@ class _Mirror:
 
     def comments(self) -> None:
         cursor = _cursor(self.store, META_COMMENTS)
-        newest = self._keyset(
-            cursor, self.hub.list_comments_page, self._comment_page, META_COMMENTS
-        )
+        newest = self._keyset(cursor, self.hub.list_comments_page, self._comment_page, META_COMMENTS)
         if newest is not None:
-            self.store.set_meta(META_COMMENTS, (newest - OVERLAP).isoformat())
+            self.store.set_meta(META_COMMENTS, self._next_cursor(newest).isoformat())
 
     def _comment_page(self, items: list[dict[str, Any]]) -> None:
         rows: list[tuple[int, Comment]] = []
@@ -315,7 +324,12 @@ class _Mirror:
         self.store.upsert_many(comments=keep)
 
     def _fetch_ticket(self, number: int) -> Ticket | None:
-        data = self.hub.get_issue(number)
+        try:
+            data = self.hub.get_issue(number)
+        except GitHubRequestError as exc:
+            if exc.status in (404, 410):
+                return None  # deleted since: its comments are of no use
+            raise
         if not data or "pull_request" in data:
             return None
         t = ticket_from_api(data, self.bot)
@@ -328,7 +342,7 @@ class _Mirror:
     def _keyset(
         self,
         since: datetime | None,
-        fetch: Callable[[datetime | None, int], list[dict[str, Any]]],
+        fetch: Callable[[datetime | None, int], tuple[list[dict[str, Any]], bool]],
         absorb: Callable[[list[dict[str, Any]]], None],
         meta_key: str,
     ) -> datetime | None:
@@ -336,14 +350,14 @@ class _Mirror:
         newest: datetime | None = None
         page = 1
         while True:
-            items = fetch(since, page)
+            items, more = fetch(since, page)
             times = [parse_time(i.get("updated_at")) for i in items]
             stamps = [t for t in times if t is not None]
             with self.store.transaction():
                 absorb(items)
                 if stamps:
                     newest = max([*stamps, *([newest] if newest else [])])
-                full_page = len(items) >= PER_PAGE
+                full_page = more and len(items) >= PER_PAGE
                 if full_page and stamps:
                     step = stamps[-1] - KEYSET_STEP
                     if stamps[0] < step:
@@ -364,7 +378,7 @@ class _Mirror:
         while True:
             if crawl is None:
                 crawl = {"top": None, "page": 1}
-            items = self.hub.list_events_page(crawl["page"])
+            items, more = self.hub.list_events_page(crawl["page"])
             if items:
                 crawl["top"] = max([crawl["top"] or 0, *(int(i["id"]) for i in items)])
             fresh = []
@@ -376,7 +390,7 @@ class _Mirror:
                 fresh.append(data)
             with self.store.transaction():
                 self._event_page(fresh)
-                done = reached or len(items) < PER_PAGE
+                done = reached or not more or len(items) < PER_PAGE
                 if done:
                     frontier = max(frontier, crawl["top"] or 0)
                     crawl = None
@@ -441,15 +455,9 @@ def refresh_ticket(hub: GitHubHub, store: Store, number: int) -> SyncReport:
     bot = hub.bot_login
     try:
         comments = [comment_for(d, bot) for d in hub.issue_comments(number)]
-        events = [
-            event_from_api(d, bot)
-            for d in hub.issue_events(number)
-            if d.get("event") and d.get("id")
-        ]
+        events = [event_from_api(d, bot) for d in hub.issue_events(number) if d.get("event") and d.get("id")]
         with store.transaction():
-            store.upsert_many(
-                comments=[(number, c) for c in comments], events=[(number, e) for e in events]
-            )
+            store.upsert_many(comments=[(number, c) for c in comments], events=[(number, e) for e in events])
         hub.remember_comments(number, comments)
         report.comments, report.events = len(comments), len(events)
         report.changed.add(number)

@@ -141,8 +141,7 @@ def _connect(
 ) -> Iterator[GitHubHub]:
     if not repo:
         raise UsageError(
-            "no repository given: pass --repo OWNER/NAME or set GITHUB_REPOSITORY "
-            "(GitHub Actions sets it for you)"
+            "no repository given: pass --repo OWNER/NAME or set GITHUB_REPOSITORY (GitHub Actions sets it for you)"
         )
     if not token:
         raise UsageError(
@@ -324,6 +323,8 @@ def run_command(
     if as_json:
         click.echo(json.dumps(summary.as_dict(), sort_keys=True, ensure_ascii=False))
         return
+    for name in summary.labels_created:
+        click.echo(f"{'would create' if dry_run else 'created'} label {name}")
     for line in summary.lines:
         click.echo(line)
     if summary.ignored:
