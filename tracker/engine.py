@@ -1000,6 +1000,13 @@ def _desire(
                 msg.render(loc, "due_item", clock=view_clock.name, due=msg.fmt_time(view_clock.due),
                            checklist=list(view_clock.checklist), command=command, mention=mention),
             )  # fmt: skip
+            if view_clock.status == "at_risk" or (view_clock.stopped is None and view_clock.breached):
+                # One reminder when the deadline nears (or has passed before anyone was told).
+                post(
+                    f"remind:{view_clock.id}",
+                    msg.render(loc, "due_reminder", clock=view_clock.name, due=msg.fmt_time(view_clock.due),
+                               command=command, mention=mention),
+                )  # fmt: skip
     unrated = h.resolved is not None and (h.rated_at is None or h.rated_at < h.resolved)
     if sat and unrated and sat.request_on_resolve and not p.incident_key:
         confirm = any(
