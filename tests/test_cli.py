@@ -63,6 +63,8 @@ BAD = [
     (lambda d: d["roles"]["senior"].update(members=[""]), "tracker.yml: roles.senior.members: role has nobody in it"),
     (lambda d: d["calendars"]["default"]["workday"].update(manned=["21:00-23:00"]),
      "tracker.yml: calendars.default.workday: windows overlap: 09:00-22:00 and 21:00-23:00"),
+    (lambda d: d["clocks"][0].update(start=["field:nope", "opened"]),
+     "tracker.yml: clocks[0].start[0]: field 'nope' is not a datetime field under fields"),
     (lambda d: d["clocks"][0].update(ladder="nowhere"),
      "tracker.yml: clocks[0].ladder: ladder 'nowhere' is not under ladders"),
 ]  # fmt: skip

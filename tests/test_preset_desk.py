@@ -484,3 +484,16 @@ def test_grading_twice_in_a_row_plans_nothing_the_second_time(desk: Desk) -> Non
     for now in ("2026-03-09 10:40", "2026-03-09 16:00", "2026-03-10 11:00"):
         assert desk.run(at(now))
         assert not desk.run(at(now))
+
+
+def test_response_time_runs_from_when_the_event_occurred_if_the_form_says() -> None:
+    cfg = load_preset("desk")
+    with Desk(cfg) as desk:
+        stated = desk.open("fault", {**ANSWERS["fault"], "priority": "high", "occurred_at": "2026-03-09 09:30"},
+                           at("2026-03-09 10:00"))  # fmt: skip
+        blank = desk.open("fault", {**ANSWERS["fault"], "priority": "high"}, at("2026-03-09 10:00"))
+        later = desk.open("fault", {**ANSWERS["fault"], "priority": "high", "occurred_at": "2026-03-09 11:00"},
+                          at("2026-03-09 10:00"))  # fmt: skip
+        assert desk.clock(stated, "response", at("2026-03-09 10:00")).due == at("2026-03-09 10:00")
+        assert desk.clock(blank, "response", at("2026-03-09 10:00")).due == at("2026-03-09 10:30")
+        assert desk.clock(later, "response", at("2026-03-09 10:00")).due == at("2026-03-09 10:30")

@@ -115,10 +115,14 @@ def evaluate(
     if limit is None:
         return []
     who = _role_members(cfg, clock.stop_by)
-    starts = tl.times(clock.start, who=None)
-    if not starts:
+    start_trigger, start = "", 0.0
+    for trigger in clock.start_triggers:
+        starts = tl.times(trigger, who=None)
+        if starts:
+            start_trigger, start = trigger, starts[0]
+            break
+    if not start_trigger:
         return []
-    start = starts[0]
     if start > now:
         return []
     # A clock that started before the ticket was resolved stops there at the latest;
@@ -126,7 +130,7 @@ def evaluate(
     end_of_life = None
     started_before_resolution = tl.resolved is None or start < tl.resolved
     ends = [t for t in (tl.resolved, tl.closed) if t is not None and t > start]
-    if ends and clock.start not in ("resolved", "closed") and started_before_resolution:
+    if ends and start_trigger not in ("resolved", "closed") and started_before_resolution:
         end_of_life = min(ends)
     until = None
     if clock.repeat:
@@ -144,7 +148,7 @@ def evaluate(
             seconds = limit.off_hours if state == "off" and limit.off_hours else limit.working
         else:
             seconds = limit
-        deadline = _deadline(clock, tl, start, cycle, to_dt)
+        deadline = _deadline(clock, tl, start, cycle, start_trigger, to_dt)
         if deadline is not None:
             # A promised time (``/plan eta=18:00``): due then, whatever the calendar says.
             seconds = max(deadline - start, 60.0)
@@ -155,7 +159,7 @@ def evaluate(
         at_risk = _due(cal, start, seconds * clock.at_risk, counting, tl.pauses)
         # A round never stops on the very event that started it (``/eta`` starts and stops
         # the rounds of the ETA clock).
-        same = cycle > 0 or clock.start in clock.stop
+        same = cycle > 0 or start_trigger in clock.stop
         stop = _stop_time(clock, tl, start + 1e-6 if same else start, who)
         for bound in (end_of_life, until):
             if bound is not None and (stop is None or bound < stop):
@@ -212,12 +216,12 @@ def evaluate(
 
 
 def _deadline(
-    clock: Clock, tl: Timeline, start: float, cycle: int, to_dt: Callable[[float], datetime]
+    clock: Clock, tl: Timeline, start: float, cycle: int, start_trigger: str, to_dt: Callable[[float], datetime]
 ) -> float | None:
     """The ``eta=`` a person promised in the command that started this round."""
     if not clock.deadline_arg:
         return None
-    triggers = [clock.start] if cycle == 0 else list(clock.stop)
+    triggers = [start_trigger] if cycle == 0 else list(clock.stop)
     for trigger in triggers:
         args = tl.args.get((trigger, start))
         if args:

@@ -279,7 +279,7 @@ Trigger = Annotated[
     str,
     Field(
         pattern=r"^(opened|graded|resolved|closed|confirmed|rated|staff_reply|assigned|"
-        r"command:[a-z][a-z0-9-]*|label:.+|clock:[a-z0-9_-]+)$"
+        r"command:[a-z][a-z0-9-]*|label:.+|clock:[a-z0-9_-]+|field:[a-z0-9][a-z0-9_-]*)$"
     ),
 ]
 
@@ -315,7 +315,7 @@ Within = Annotated[
 
 class Clock(Named):
     applies: dict[str, Matcher] = {}
-    start: Trigger = "opened"
+    start: Trigger | list[Trigger] = "opened"  # a list: the first of them that happened
     stop: Annotated[list[Trigger], Field(min_length=1)]
     within: Within  # one limit, or per grade (a grade absent: no clock)
     counting: Literal["elapsed", "manned", "working"] = "elapsed"
@@ -327,6 +327,10 @@ class Clock(Named):
     checklist: list[str] = []  # a due item: what the written report must contain
     stop_by: list[str] = []  # roles whose action stops it (empty: any staff)
     deadline_arg: str | None = None  # e.g. "eta": the starting command's eta=... sets the due time
+
+    @property
+    def start_triggers(self) -> list[str]:
+        return [self.start] if isinstance(self.start, str) else list(self.start)
 
 
 class LadderStep(_Model):
@@ -538,6 +542,8 @@ def _cross_check(cfg: Config) -> list[tuple[str, str]]:
             faults.append((path, f"command {ref[1]!r} is not a built-in or listed under commands"))
         if ref and ref[0] == "clock" and ref[1] not in {c.id for c in cfg.clocks}:
             faults.append((path, f"clock {ref[1]!r} is not defined under clocks"))
+        if ref and ref[0] == "field" and (ref[1] not in cfg.fields or cfg.fields[ref[1]].kind != "datetime"):
+            faults.append((path, f"field {ref[1]!r} is not a datetime field under fields"))
 
     for name, role in cfg.roles.items():
         if not [m for m in role.members if m.strip()]:
@@ -609,14 +615,15 @@ def _cross_check(cfg: Config) -> list[tuple[str, str]]:
                     )
         elif clock.ladder and clock.ladder not in cfg.ladders:
             faults.append((f"{base}.ladder", f"ladder {clock.ladder!r} is not under ladders"))
-        need_trigger(f"{base}.start", clock.start)
+        for j, trigger in enumerate(clock.start_triggers):
+            need_trigger(f"{base}.start" + (f"[{j}]" if isinstance(clock.start, list) else ""), trigger)
         for j, t in enumerate(clock.stop):
             need_trigger(f"{base}.stop[{j}]", t)
         for j, t in enumerate(clock.until):
             need_trigger(f"{base}.until[{j}]", t)
         for j, role in enumerate(clock.stop_by):
             need_role(f"{base}.stop_by[{j}]", role)
-        if clock.start == "clock:" + clock.id:
+        if "clock:" + clock.id in clock.start_triggers:
             faults.append((f"{base}.start", "a clock cannot start on itself"))
     for name, ladder in cfg.ladders.items():
         for j, step in enumerate(ladder.steps):

@@ -426,6 +426,11 @@ def read_history(
         resolved = incident_resolved
     if resolved is not None:
         tl.add("resolved_mark", resolved)
+    for name, value in p.facts.items():
+        # A time the reporter stated (when the fault began) can start a clock; a stated
+        # time later than the ticket itself is not believed.
+        if isinstance(value, datetime) and value.tzinfo is not None and epoch(value) <= p.opened:
+            tl.add(f"field:{name}", epoch(value))
 
     first_response = None
     for c in t.comments:
