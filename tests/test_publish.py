@@ -306,7 +306,7 @@ def test_english_site(cfg_en: Config, tmp_path: Path) -> None:
 
 
 def _fake_reports() -> types.SimpleNamespace:
-    def report_periods(views: object) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    def report_periods(views: object, cfg: object = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         return [(2026, 10), (2026, 9)], [(2026, 3), (2025, 12)]
 
     def weekly_report_markdown(views: object, cfg: Config, week: tuple[int, int], now: object) -> str:

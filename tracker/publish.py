@@ -1046,7 +1046,7 @@ def _report_pages(site: _Site, views: Sequence[TicketView], reports: Any | None)
     weeks: list[tuple[int, int]] = []
     months: list[tuple[int, int]] = []
     if reports is not None:
-        raw_weeks, raw_months = reports.report_periods(views)
+        raw_weeks, raw_months = reports.report_periods(views, site.cfg)
         weeks = sorted({(int(y), int(w)) for y, w in raw_weeks})
         months = sorted({(int(y), int(m)) for y, m in raw_months})
         for y, w in weeks:
