@@ -40,6 +40,14 @@ from tracker.model import Comment, Event, Ticket, marker
 
 
 def peak_mb() -> float:
+    """This process's peak resident memory. VmHWM belongs to the process image, whereas
+    ru_maxrss is carried over from the parent across fork and exec on Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
