@@ -44,6 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.fakegithub import FakeGitHub  # noqa: E402
+from tests.fakegithub.fixtures import DESK_CONFIG  # noqa: E402
 from tracker.cli import main  # noqa: E402
 from tracker.config import load_config  # noqa: E402
 from tracker.github_hub import GitHubHub  # noqa: E402
@@ -51,55 +52,7 @@ from tracker.intake import render_body  # noqa: E402
 
 BENCH = "api_budget"
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
-CONFIG = """\
-version: 1
-name: Budget bench desk
-locale: en
-timezone: UTC
-roles:
-  responders: {name: Responders, members: [alice, bob]}
-  leads: {name: Leads, members: [carol]}
-calendars:
-  default:
-    workdays: [1, 2, 3, 4, 5, 6, 7]
-    workday: {working: ["00:00-24:00"]}
-    restday: {working: ["00:00-24:00"]}
-grades:
-  - {id: major, name: Major, color: b60205}
-  - {id: minor, name: Minor, color: fbca04}
-types:
-  - {id: fault, name: Fault}
-fields:
-  summary: {label: Summary, kind: textarea, required: true}
-  severity:
-    label: Severity
-    kind: dropdown
-    required: true
-    options: [{id: high, name: High}, {id: low, name: Low}]
-forms:
-  - {id: fault, name: Fault, type: fault, fields: [summary, severity]}
-grading:
-  default: minor
-  rules:
-    - when: {severity: high}
-      grade: major
-  owners: {major: leads, minor: responders}
-clocks:
-  - id: response
-    name: First response
-    start: opened
-    stop: [staff_reply]
-    within: {major: 1h, minor: 4h}
-    ladder: respond
-ladders:
-  respond:
-    steps:
-      - after: 0
-        mention: [responders]
-      - after: 1h
-        assign: [leads]
-        mention: [leads]
-"""
+CONFIG = DESK_CONFIG
 
 
 class Desk:

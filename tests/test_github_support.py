@@ -19,6 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
 
 from tests.fakegithub import FakeGitHub
+from tests.fakegithub.fixtures import DESK_CONFIG
 from tracker.cli import main
 from tracker.config import Config, load_config
 from tracker.intake import render_body
@@ -36,55 +37,7 @@ GITHUB_ENV = (
     "TRACKER_DB",
 )
 
-CONFIG = """\
-version: 1
-name: Test desk
-locale: en
-timezone: UTC
-roles:
-  responders: {name: Responders, members: [alice, bob]}
-  leads: {name: Leads, members: [carol]}
-calendars:
-  default:
-    workdays: [1, 2, 3, 4, 5, 6, 7]
-    workday: {working: ["00:00-24:00"]}
-    restday: {working: ["00:00-24:00"]}
-grades:
-  - {id: major, name: Major, color: b60205}
-  - {id: minor, name: Minor, color: fbca04}
-types:
-  - {id: fault, name: Fault}
-fields:
-  summary: {label: Summary, kind: textarea, required: true}
-  severity:
-    label: Severity
-    kind: dropdown
-    required: true
-    options: [{id: high, name: High}, {id: low, name: Low}]
-forms:
-  - {id: fault, name: Fault, type: fault, fields: [summary, severity]}
-grading:
-  default: minor
-  rules:
-    - when: {severity: high}
-      grade: major
-  owners: {major: leads, minor: responders}
-clocks:
-  - id: response
-    name: First response
-    start: opened
-    stop: [staff_reply]
-    within: {major: 1h, minor: 4h}
-    ladder: respond
-ladders:
-  respond:
-    steps:
-      - after: 0
-        mention: [responders]
-      - after: 1h
-        assign: [leads]
-        mention: [leads]
-"""
+CONFIG = DESK_CONFIG
 
 
 @dataclass

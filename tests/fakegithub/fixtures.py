@@ -101,3 +101,56 @@ def webhook_example(event: str, action: str | None = None, *, index: int = 0) ->
     if not -len(examples) <= index < len(examples):
         raise LookupError(f"{event}.{action} has {len(examples)} examples, not index {index}")
     return examples[index]
+
+
+# A small desk policy for the GitHub tests and the API-budget benchmark: one form, two grades,
+# one response clock with a two-step ladder, calendar always working (UTC).
+DESK_CONFIG = """\
+version: 1
+name: Test desk
+locale: en
+timezone: UTC
+roles:
+  responders: {name: Responders, members: [alice, bob]}
+  leads: {name: Leads, members: [carol]}
+calendars:
+  default:
+    workdays: [1, 2, 3, 4, 5, 6, 7]
+    workday: {working: ["00:00-24:00"]}
+    restday: {working: ["00:00-24:00"]}
+grades:
+  - {id: major, name: Major, color: b60205}
+  - {id: minor, name: Minor, color: fbca04}
+types:
+  - {id: fault, name: Fault}
+fields:
+  summary: {label: Summary, kind: textarea, required: true}
+  severity:
+    label: Severity
+    kind: dropdown
+    required: true
+    options: [{id: high, name: High}, {id: low, name: Low}]
+forms:
+  - {id: fault, name: Fault, type: fault, fields: [summary, severity]}
+grading:
+  default: minor
+  rules:
+    - when: {severity: high}
+      grade: major
+  owners: {major: leads, minor: responders}
+clocks:
+  - id: response
+    name: First response
+    start: opened
+    stop: [staff_reply]
+    within: {major: 1h, minor: 4h}
+    ladder: respond
+ladders:
+  respond:
+    steps:
+      - after: 0
+        mention: [responders]
+      - after: 1h
+        assign: [leads]
+        mention: [leads]
+"""

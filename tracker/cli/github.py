@@ -168,6 +168,14 @@ def _connect(
 
 
 @contextmanager
+def _desk(cfg: Config, conn: dict[str, Any], now: datetime | None = None) -> Iterator[tuple[GitHubHub, Store]]:
+    """The hub and the ledger for the connection options every GitHub command takes."""
+    options = {k: v for k, v in conn.items() if k not in ("db", "config_path")}
+    with _connect(cfg, now=now, **options) as hub, _ledger(conn["db"], hub.repo) as store:
+        yield hub, store
+
+
+@contextmanager
 def _ledger(db: str, repo: str) -> Iterator[Store]:
     from tracker.sync import open_ledger
 
@@ -190,37 +198,12 @@ def _budget_line(stats: dict[str, Any]) -> str:
 @click.command("sync")
 @_connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def sync_command(
-    repo: str | None,
-    token: str | None,
-    api_url: str,
-    db: str,
-    config_path: str,
-    min_budget: int,
-    retry_budget: float,
-    timeout: int,
-    write_interval: float,
-    backoff: float,
-    as_json: bool,
-) -> None:
+def sync_command(as_json: bool, **conn: Any) -> None:
     """Mirror the repository's issues, comments and events into the ledger."""
     from tracker.sync import sync
 
-    cfg = _settings(config_path)
-    with (
-        _connect(
-            cfg,
-            repo=repo,
-            token=token,
-            api_url=api_url,
-            min_budget=min_budget,
-            retry_budget=retry_budget,
-            timeout=timeout,
-            write_interval=write_interval,
-            backoff=backoff,
-        ) as hub,
-        _ledger(db, hub.repo) as store,
-    ):
+    cfg = _settings(conn["config_path"])
+    with _desk(cfg, conn) as (hub, store):
         report = sync(hub, store)
         result = report.as_dict() | hub.stats.as_dict()
     if as_json:
@@ -228,7 +211,7 @@ def sync_command(
         return
     kind = "full" if report.full else "incremental"
     click.echo(
-        f"{kind} sync of {repo}: {report.issues} issues, {report.comments} comments, "
+        f"{kind} sync of {hub.repo}: {report.issues} issues, {report.comments} comments, "
         f"{report.events} events read; {len(report.changed)} tickets changed; "
         f"{_budget_line(result)}"
     )
@@ -277,44 +260,21 @@ def _event_from(name: str | None, path: str | None) -> tuple[str, dict[str, Any]
 @click.option("--run-id", envvar="GITHUB_RUN_ID", help="An id for the action log.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 def run_command(
-    repo: str | None,
-    token: str | None,
-    api_url: str,
-    db: str,
-    config_path: str,
-    min_budget: int,
-    retry_budget: float,
-    timeout: int,
-    write_interval: float,
-    backoff: float,
     event_name: str | None,
     event_path: str | None,
     now: datetime | None,
     dry_run: bool,
     run_id: str | None,
     as_json: bool,
+    **conn: Any,
 ) -> None:
     """Grade tickets and escalate: every open ticket, or the one ticket of an issue event."""
     from tracker.runner import new_run_id, run_event, run_scheduled
 
-    cfg = _settings(config_path)
+    cfg = _settings(conn["config_path"])
     event = _event_from(event_name, event_path)
     at = now or datetime.now(UTC)
-    with (
-        _connect(
-            cfg,
-            repo=repo,
-            token=token,
-            api_url=api_url,
-            min_budget=min_budget,
-            retry_budget=retry_budget,
-            timeout=timeout,
-            write_interval=write_interval,
-            backoff=backoff,
-            now=now,
-        ) as hub,
-        _ledger(db, hub.repo) as store,
-    ):
+    with _desk(cfg, conn, now=now) as (hub, store):
         rid = f"{run_id}-{new_run_id(at)}" if run_id else None
         if event is None:
             summary = run_scheduled(cfg, hub, store, at, dry_run, run_id=rid)
@@ -348,36 +308,12 @@ def labels_group() -> None:
 
 @labels_group.command("sync")
 @_connection_options
-def labels_sync_command(
-    repo: str | None,
-    token: str | None,
-    api_url: str,
-    db: str,
-    config_path: str,
-    min_budget: int,
-    retry_budget: float,
-    timeout: int,
-    write_interval: float,
-    backoff: float,
-) -> None:
+def labels_sync_command(**conn: Any) -> None:
     """Create every label the grader may set that the repository lacks."""
     from tracker.runner import sync_labels
 
-    cfg = _settings(config_path)
-    with (
-        _connect(
-            cfg,
-            repo=repo,
-            token=token,
-            api_url=api_url,
-            min_budget=min_budget,
-            retry_budget=retry_budget,
-            timeout=timeout,
-            write_interval=write_interval,
-            backoff=backoff,
-        ) as hub,
-        _ledger(db, hub.repo) as store,
-    ):
+    cfg = _settings(conn["config_path"])
+    with _desk(cfg, conn) as (hub, store):
         created = sync_labels(cfg, hub, store)
         stats = hub.stats.as_dict()
     for name in created:
