@@ -450,3 +450,18 @@ def test_publish_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert (tmp_path / "out" / "kb" / "1" / "index.html").exists()
     missing = CliRunner().invoke(cli, [*args[:2], "nope.db", *args[3:6]])
     assert missing.exit_code != 0
+
+
+def test_a_rebuild_with_no_change_is_byte_identical(cfg: Config, built: Path, tmp_path: Path) -> None:
+    views = [
+        kb_view(1),
+        kb_view(2, title="无线网络经常断开", category="key", labels=("网络",)),
+        incident(3, "major", members=(1,), texts={"wording": "部分用户受影响"}),
+        incident(4, "urgent", resolved=NOW - timedelta(days=2)),
+    ]
+    publish(views, cfg, tmp_path / "docs", NOW, reports=_fake_reports())
+    run_mkdocs(tmp_path / "mkdocs.yml", tmp_path / "site")
+    first = {p.relative_to(built): p.read_bytes() for p in built.rglob("*") if p.is_file()}
+    again = {p.relative_to(tmp_path / "site"): p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
+    assert first.keys() == again.keys()
+    assert [name for name in first if first[name] != again[name]] == []
