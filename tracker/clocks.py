@@ -8,7 +8,6 @@ Everything is epoch seconds inside; nothing here reads the wall clock.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -337,6 +336,3 @@ def from_epoch_factory(tz: ZoneInfo) -> Callable[[float], datetime]:
 
     return to_dt
 
-
-def position(sorted_times: list[float], t: float) -> int:
-    return bisect_right(sorted_times, t)

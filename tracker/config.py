@@ -60,17 +60,6 @@ def parse_duration(value: Any) -> int:
     return seconds
 
 
-def format_duration(seconds: int) -> str:
-    """5400 -> '1h30m' (the inverse of parse_duration, for messages and files)."""
-    seconds = int(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return "".join(parts) or "0s"
-
-
 Duration = Annotated[
     int,
     BeforeValidator(parse_duration),

@@ -1089,11 +1089,11 @@ def _close_blocked(p: Prepared, h: History, ctx: Context) -> tuple[str, str] | N
             trigger, who if trigger.startswith(("command:", "label:")) else None
         ):
             roles = ctx.mentions(rule.by) if rule.by else ""
-            return _trigger_text(trigger, ctx), roles
+            return _trigger_text(trigger), roles
     return None
 
 
-def _trigger_text(trigger: str, ctx: Context) -> str:
+def _trigger_text(trigger: str) -> str:
     kind, _, name = trigger.partition(":")
     if kind == "command":
         return f"/{name}"
