@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 .venv/bin/ruff check .
 .venv/bin/tracker forms --config tracker.yml --check
+.venv/bin/python scripts/catalog.py --check
 .venv/bin/python -m pytest "$@"

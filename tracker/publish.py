@@ -1,7 +1,7 @@
 """Write the desk's public site as MkDocs sources: knowledge base, incidents, reports.
 
 :func:`publish` takes the engine's :class:`~tracker.views.TicketView` list and writes
-Markdown pages (Jinja2 templates under ``tracker/templates/site/``) into the docs folder,
+Markdown pages (Jinja2 templates under ``templates/site/``) into the docs folder,
 plus the ``mkdocs.yml`` beside it. Everything is decided by :func:`render_site`, a pure
 function of (views, config, now, hand-written pages); only :func:`publish` touches files.
 
