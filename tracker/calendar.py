@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from tracker.config import CalendarSpec, Config, DaySchedule
+from tracker.config import CalendarSpec, Config, Counting, DaySchedule
 from tracker.errors import TrackerError
 
 __all__ = [
@@ -56,7 +56,6 @@ __all__ = [
 
 log = logging.getLogger("tracker.calendar")
 
-Counting = Literal["elapsed", "manned", "working"]
 DayKind = Literal["workday", "restday"]
 
 WORKING = "working"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -143,7 +144,7 @@ def matches(matcher: Matcher, value: Any) -> bool:
     return value == matcher
 
 
-def condition_holds(when: dict[str, Matcher], facts: dict[str, Any]) -> bool:
+def condition_holds(when: Mapping[str, Matcher], facts: Mapping[str, Any]) -> bool:
     return all(matches(m, facts.get(k)) for k, m in when.items())
 
 
@@ -302,12 +303,15 @@ Within = Annotated[
 ]
 
 
+Counting = Literal["elapsed", "manned", "working"]  # which time a clock counts
+
+
 class Clock(Named):
     applies: dict[str, Matcher] = {}
     start: Trigger | list[Trigger] = "opened"  # a list: the first of them that happened
     stop: Annotated[list[Trigger], Field(min_length=1)]
     within: Within  # one limit, or per grade (a grade absent: no clock)
-    counting: Literal["elapsed", "manned", "working"] = "elapsed"
+    counting: Counting = "elapsed"
     calendar: str = "default"
     repeat: bool = False  # after each stop, the clock starts again (customer updates)
     until: list[Trigger] = ["resolved"]  # for repeat clocks: when the cycle ends
