@@ -323,11 +323,10 @@ class BusinessCalendar:
         starts, ends, _ = day.spans[mode]
         for s, e in zip(starts, ends, strict=True):
             if e > start:
-                if s < start:
-                    s = start
-                if rem <= e - s:
-                    return float(s + rem)
-                rem -= e - s
+                begin = max(s, start)
+                if rem <= e - begin:
+                    return float(begin + rem)
+                rem -= e - begin
         idle = walked = 0
         while True:
             day = self._day(day.ordinal + 1)

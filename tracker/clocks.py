@@ -148,6 +148,7 @@ def evaluate(
     while True:
         counting = clock.counting
         effective = cal.next_manned_s(start)
+        seconds: float
         if isinstance(limit, Split):
             state = cal.state_s(effective)
             seconds = limit.off_hours if state == "off" and limit.off_hours else limit.working
