@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Quick start 2: set up and run every test (lint, unit, property, network-edge, browser).
+# Quick start 2: set up and run every test (lint, types, unit, property, network-edge, browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 .venv/bin/ruff check .
+.venv/bin/mypy
 .venv/bin/tracker forms --config tracker.yml --check
 .venv/bin/python scripts/catalog.py --check
 .venv/bin/python -m pytest "$@"

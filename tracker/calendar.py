@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from tracker.config import CalendarSpec, Config, DaySchedule
+from tracker.config import CalendarSpec, Config, Counting, DaySchedule
 from tracker.errors import TrackerError
 
 __all__ = [
@@ -56,7 +56,6 @@ __all__ = [
 
 log = logging.getLogger("tracker.calendar")
 
-Counting = Literal["elapsed", "manned", "working"]
 DayKind = Literal["workday", "restday"]
 
 WORKING = "working"
@@ -324,11 +323,10 @@ class BusinessCalendar:
         starts, ends, _ = day.spans[mode]
         for s, e in zip(starts, ends, strict=True):
             if e > start:
-                if s < start:
-                    s = start
-                if rem <= e - s:
-                    return float(s + rem)
-                rem -= e - s
+                begin = max(s, start)
+                if rem <= e - begin:
+                    return float(begin + rem)
+                rem -= e - begin
         idle = walked = 0
         while True:
             day = self._day(day.ordinal + 1)

@@ -101,8 +101,10 @@ def _c(value: float) -> str:
 
 
 def _finite(value: float | None) -> float:
+    if value is None:
+        return 0.0
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         return 0.0
     return number if math.isfinite(number) else 0.0

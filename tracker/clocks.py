@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from tracker.calendar import BusinessCalendar
 from tracker.commands import key_values
-from tracker.config import Clock, Config, Ladder, Split, parse_duration
+from tracker.config import Clock, Config, Counting, Ladder, Split, parse_duration
 from tracker.views import ClockStatus, ClockView, Escalation
 
 INF = float("inf")
@@ -85,17 +85,23 @@ def _is_personal(trigger: str) -> bool:
     return trigger.startswith(("command:", "label:")) or trigger in ("staff_reply", "assigned")
 
 
-def _due(cal: BusinessCalendar, start: float, seconds: float, counting: str, pauses) -> float:
+def _due(
+    cal: BusinessCalendar,
+    start: float,
+    seconds: float,
+    counting: Counting,
+    pauses: list[tuple[float, float]],
+) -> float:
     """Due time, pushed out by the counted time of every pause that begins before it."""
-    due = cal.add_s(start, seconds, counting)  # type: ignore[arg-type]
+    due = cal.add_s(start, seconds, counting)
     for p_start, p_end in pauses:
         if p_start >= due:
             break
         if p_end <= start:
             continue
-        lost = cal.counted_s(max(p_start, start), min(p_end, due), counting)  # type: ignore[arg-type]
+        lost = cal.counted_s(max(p_start, start), min(p_end, due), counting)
         if lost > 0:
-            due = cal.add_s(due, lost, counting)  # type: ignore[arg-type]
+            due = cal.add_s(due, lost, counting)
     return due
 
 
@@ -142,6 +148,7 @@ def evaluate(
     while True:
         counting = clock.counting
         effective = cal.next_manned_s(start)
+        seconds: float
         if isinstance(limit, Split):
             state = cal.state_s(effective)
             seconds = limit.off_hours if state == "off" and limit.off_hours else limit.working
@@ -280,7 +287,7 @@ def _next_step_at(
     if ladder is None:
         return None
     for step in ladder.steps:
-        at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)  # type: ignore[arg-type]
+        at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)
         if at > now:
             return at
     return None
@@ -304,7 +311,7 @@ def _escalations(
         return ()
     out = []
     for i, step in enumerate(ladder.steps):
-        at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)  # type: ignore[arg-type]
+        at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)
         if at > until or (stopped and at >= until):
             break
         mention = list(step.mention)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -143,7 +144,7 @@ def matches(matcher: Matcher, value: Any) -> bool:
     return value == matcher
 
 
-def condition_holds(when: dict[str, Matcher], facts: dict[str, Any]) -> bool:
+def condition_holds(when: Mapping[str, Matcher], facts: Mapping[str, Any]) -> bool:
     return all(matches(m, facts.get(k)) for k, m in when.items())
 
 
@@ -302,12 +303,15 @@ Within = Annotated[
 ]
 
 
+Counting = Literal["elapsed", "manned", "working"]  # which time a clock counts
+
+
 class Clock(Named):
     applies: dict[str, Matcher] = {}
     start: Trigger | list[Trigger] = "opened"  # a list: the first of them that happened
     stop: Annotated[list[Trigger], Field(min_length=1)]
     within: Within  # one limit, or per grade (a grade absent: no clock)
-    counting: Literal["elapsed", "manned", "working"] = "elapsed"
+    counting: Counting = "elapsed"
     calendar: str = "default"
     repeat: bool = False  # after each stop, the clock starts again (customer updates)
     until: list[Trigger] = ["resolved"]  # for repeat clocks: when the cycle ends
@@ -534,8 +538,8 @@ def _cross_check(cfg: Config) -> list[tuple[str, str]]:
         if ref and ref[0] == "field" and (ref[1] not in cfg.fields or cfg.fields[ref[1]].kind != "datetime"):
             faults.append((path, f"field {ref[1]!r} is not a datetime field under fields"))
 
-    for name, role in cfg.roles.items():
-        if not [m for m in role.members if m.strip()]:
+    for name, role_def in cfg.roles.items():
+        if not [m for m in role_def.members if m.strip()]:
             faults.append((f"roles.{name}.members", "role has nobody in it"))
     if len(grades) != len(cfg.grades):
         faults.append(("grades", "grade ids must be unique"))
@@ -561,8 +565,8 @@ def _cross_check(cfg: Config) -> list[tuple[str, str]]:
             faults.append((f"fields.{fid}.options", f"a {fld.kind} field needs options"))
     g = cfg.grading
     need_grade("grading.default", g.default)
-    for i, rule in enumerate(g.rules):
-        need_grade(f"grading.rules[{i}].grade", rule.grade)
+    for i, grade_rule in enumerate(g.rules):
+        need_grade(f"grading.rules[{i}].grade", grade_rule.grade)
     for grade, role in g.owners.items():
         need_grade(f"grading.owners.{grade}", grade)
         need_role(f"grading.owners.{grade}", role)
@@ -596,11 +600,11 @@ def _cross_check(cfg: Config) -> list[tuple[str, str]]:
             for grade in clock.within:
                 need_grade(f"{base}.within.{grade}", grade)
         if isinstance(clock.ladder, dict):
-            for grade, ladder in clock.ladder.items():
+            for grade, ladder_name in clock.ladder.items():
                 need_grade(f"{base}.ladder.{grade}", grade)
-                if ladder not in cfg.ladders:
+                if ladder_name not in cfg.ladders:
                     faults.append(
-                        (f"{base}.ladder.{grade}", f"ladder {ladder!r} is not under ladders")
+                        (f"{base}.ladder.{grade}", f"ladder {ladder_name!r} is not under ladders")
                     )
         elif clock.ladder and clock.ladder not in cfg.ladders:
             faults.append((f"{base}.ladder", f"ladder {clock.ladder!r} is not under ladders"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -327,9 +328,7 @@ def run_preset(
         while pending and _at(pending[0].day, pending[0].at, cfg) <= clock:
             s = pending.pop(0)
             _perform(s, cfg, store, refs, story, _at(s.day, s.at, cfg))
-        hub_now = clock
-        run_grader(store, cfg, hub_now, ctx=ctx, remember=remember,
-                   on_action=lambda act, out_, t=hub_now: story.action(t, act, out_))  # fmt: skip
+        run_grader(store, cfg, clock, ctx=ctx, remember=remember, on_action=partial(story.action, clock))
         _remember_incidents(store, cfg, refs, story)
         clock += timedelta(minutes=step_minutes)
     return store, cfg
@@ -364,13 +363,13 @@ def _perform(s: Step, cfg: Config, store: Store, refs: dict[str, int], story: St
     if s.do == "open":
         form = cfg.form_by_id[s.form]
         body = render_body(cfg, s.form, dict(s.answers))
-        number = hub.open_ticket(form.title_prefix + s.title, body, login,
+        opened = hub.open_ticket(form.title_prefix + s.title, body, login,
                                  labels=(type_label(cfg, form.type), *form.labels),
                                  association=association, at=at)  # fmt: skip
-        refs[s.ref] = number
-        story.titles[number] = s.title
-        story.person(at, f"@{login} 提交 #{number}「{s.title}」{says}" if cfg.locale == "zh"
-                     else f"@{login} opened #{number} “{s.title}”{says}")  # fmt: skip
+        refs[s.ref] = opened
+        story.titles[opened] = s.title
+        story.person(at, f"@{login} 提交 #{opened}「{s.title}」{says}" if cfg.locale == "zh"
+                     else f"@{login} opened #{opened} “{s.title}”{says}")  # fmt: skip
         return
     number = _resolve_ref(s.ref, store, cfg, refs)
     if number is None:

@@ -16,7 +16,7 @@ from tracker.config import Config, Rule, condition_holds
 
 
 def matching_rules(facts: Mapping[str, Any], cfg: Config) -> list[Rule]:
-    return [r for r in cfg.grading.rules if condition_holds(r.when, facts)]  # type: ignore[arg-type]
+    return [r for r in cfg.grading.rules if condition_holds(r.when, facts)]
 
 
 def first_grade(facts: Mapping[str, Any], cfg: Config) -> tuple[str, list[Rule]]:

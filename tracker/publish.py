@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -844,11 +844,28 @@ def _is_problem(v: TicketView) -> bool:
     return v.is_incident or v.kb
 
 
+class _ProblemItem(TypedDict):
+    """One row of the known-problems page."""
+
+    number: int
+    title: str
+    grade: str
+    status: str
+    since: str
+    resolved: str
+    workaround: str
+    wording: str
+    article: str | None
+    report: str | None
+    sort: tuple[int, datetime, int]
+
+
 def _known_problems(site: _Site) -> tuple[str, int]:
     t = site.t
     path = "kb/known-problems.md"
     horizon = site.now - timedelta(days=RECENT_DAYS)
-    open_items, solved_items = [], []
+    open_items: list[_ProblemItem] = []
+    solved_items: list[_ProblemItem] = []
     for v in site.views:
         if not _is_problem(v):
             continue
@@ -857,7 +874,7 @@ def _known_problems(site: _Site) -> tuple[str, int]:
             continue
         members = site.member_views(v) if v.is_incident else []
         clean = site.clean(v, *members)
-        item = {
+        item: _ProblemItem = {
             "number": v.number,
             "title": clean.inline(v.title) or f"&#35;{v.number}",
             "grade": site.grade_label(v.final_grade or v.grade),
@@ -893,12 +910,33 @@ def _scope(site: _Site, v: TicketView) -> tuple[int, str]:
     return len(v.members), site.join(inert_inline(site.category_label(c)) for c in cats)
 
 
+class _IncidentItem(TypedDict):
+    """One row of the incidents index."""
+
+    number: int
+    title: str
+    grade: str
+    final_grade: str
+    members: int
+    categories: str
+    started: str
+    recovered: str
+    ttr: str
+    wording: str
+    updates: list[dict[str, str]]
+    report_link: str | None
+    report_state: str
+    due: str
+    rank: int
+
+
 def _incident_pages(site: _Site) -> tuple[dict[str, str], int, int, list[datetime]]:
     t = site.t
     pages: dict[str, str] = {}
     horizon = site.now - timedelta(days=RECENT_DAYS)
     incidents = [v for v in site.views if v.is_incident]
-    open_items, recent_items = [], []
+    open_items: list[_IncidentItem] = []
+    recent_items: list[tuple[datetime, _IncidentItem]] = []
     stamps: list[datetime] = []
     for v in incidents:
         stamps.append(site.last_updated(v))
@@ -909,7 +947,7 @@ def _incident_pages(site: _Site) -> tuple[dict[str, str], int, int, list[datetim
         needs = site.needs_report(v)
         state, due, _clock = site.report_state(v) if needs else ("none", None, None)
         report_link = _link("incidents/index.md", _incident_path(v.number)) if needs else None
-        item = {
+        item: _IncidentItem = {
             "number": v.number,
             "title": clean.inline(v.title) or f"&#35;{v.number}",
             "grade": site.grade_label(v.grade),

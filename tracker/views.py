@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from tracker.config import Counting
+
 ClockStatus = Literal["running", "at_risk", "late", "met", "missed", "paused"]
 
 
@@ -51,7 +53,7 @@ class ClockView:
     status: ClockStatus
     late_by: int  # seconds past due at `now` (or at stop); 0 when not late
     limit: int  # seconds allowed
-    counting: str
+    counting: Counting
     escalations: tuple[Escalation, ...] = ()
     checklist: tuple[str, ...] = ()
     wake: float | None = None  # epoch seconds of its next change (at risk, due, next step)
