@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import NotFound
+from tracker.ledger import Store
+from tracker.local_hub import LocalHub
 from tracker.model import marker
-from tracker.store import LocalHub, Store
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 BOT = "desk-bot[bot]"
