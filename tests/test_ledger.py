@@ -397,3 +397,55 @@ def test_runs_and_action_log(store: Store) -> None:
     with pytest.raises(NotFound, match="begin_run"):
         store.finish_run("nope", "ok")
 
+
+# --------------------------------------------------------------------------- single-ticket edits
+
+
+def test_head_and_next_ids(store: Store) -> None:
+    assert store.head(1) is None
+    assert (store.next_comment_id(), store.next_event_id()) == (1, 1)
+    store.upsert_ticket(ticket(1, labels=("bug", "vpn"), assignees=("erin",)))
+    store.upsert_comment(1, comment(41))
+    store.add_event(1, event(7))
+    head = store.head(1)
+    assert head is not None
+    assert (head.state, head.labels, head.assignees) == ("open", ("bug", "vpn"), ("erin",))
+    assert (store.next_comment_id(), store.next_event_id()) == (42, 8)
+
+
+def test_update_time_only_moves_forward(store: Store) -> None:
+    store.upsert_ticket(ticket(1))
+    store.touch(1, T0 - timedelta(hours=1))
+    assert store.ticket(1).updated_at == T0
+    store.set_names(1, "labels", ["bug"], T0 + timedelta(hours=1))
+    store.touch(1, T0 + timedelta(minutes=5))
+    got = store.ticket(1)
+    assert (got.labels, got.updated_at) == (("bug",), T0 + timedelta(hours=1))
+
+
+def test_edit_comment_says_whether_it_was_there(store: Store) -> None:
+    store.upsert_ticket(ticket(1))
+    store.upsert_ticket(ticket(2))
+    store.upsert_comment(1, comment(10))
+    later = T0 + timedelta(hours=2)
+    assert store.edit_comment(2, 10, "elsewhere", later) is False
+    assert store.ticket(2).updated_at == T0
+    assert store.edit_comment(1, 10, marker("status") + "\nedited", later) is True
+    got = store.ticket(1)
+    assert (got.comments[0].updated_at, got.updated_at) == (later, later)
+    assert store.comment_by_marker(1, "status", "dave") == got.comments[0]
+
+
+def test_set_names_and_state(store: Store) -> None:
+    store.upsert_ticket(ticket(1))
+    with pytest.raises(ValueError, match="labels' or 'assignees"):
+        store.set_names(1, "title", ["x"], T0)  # type: ignore[arg-type]
+    store.set_names(1, "assignees", ["erin", "carol"], T0)
+    closed_at = T0 + timedelta(days=1)
+    store.set_state(1, "closed", "not_planned", closed_at)
+    got = store.ticket(1)
+    assert (got.assignees, got.state, got.closed_at) == (("erin", "carol"), "closed", closed_at)
+    assert store.state_reason(1) == "not_planned"
+    store.set_state(1, "open", "reopened", closed_at + timedelta(hours=1))
+    got = store.ticket(1)
+    assert (got.state, got.closed_at, store.state_reason(1)) == ("open", None, "reopened")
