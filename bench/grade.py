@@ -194,8 +194,8 @@ def main() -> None:
         return
     # The next scheduled run, 15 minutes later, as the real grader does it: in a fresh
     # process, against the SQLite ledger, reading only what its memory cannot vouch for.
-    from tracker.desk import save_memory
-    from tracker.store import Store
+    from tracker.ledger import Store
+    from tracker.memory import save_memory
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
@@ -223,8 +223,9 @@ def main() -> None:
 
 def scheduled(db: str, preset: str, now_text: str) -> None:
     """One scheduled run over the ledger: select restless tickets, load them, grade."""
-    from tracker.desk import gradable, load_memory
-    from tracker.store import Store
+    from tracker.desk import gradable
+    from tracker.ledger import Store
+    from tracker.memory import load_memory
 
     cfg = load_config(preset_path(preset))
     now = datetime.fromisoformat(now_text)

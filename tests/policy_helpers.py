@@ -1,7 +1,7 @@
 """A small shared helper for the preset tests: build tickets, run the real grader, read results.
 
 A :class:`Desk` is one policy on a local ledger: an in-memory SQLite store behind
-:class:`tracker.store.LocalHub`, the same hub the offline desk uses. People act on it the way
+:class:`tracker.local_hub.LocalHub`, the same hub the offline desk uses. People act on it the way
 GitHub records them (a ticket opened from a form, comments, label and assignment events,
 closing and reopening, each at a given moment), and :meth:`Desk.run` is one grader run: it
 grades every ticket at ``now`` with :func:`tracker.engine.grade` and applies the plan with
@@ -39,8 +39,9 @@ from tracker.config import Config, load_config, preset_path
 from tracker.engine import assess, grade
 from tracker.intake import render_body
 from tracker.labels import type_label
+from tracker.ledger import Store
+from tracker.local_hub import LocalHub
 from tracker.model import Comment, Plan, PostComment, Ticket, marker_key
-from tracker.store import LocalHub, Store
 from tracker.views import ClockView, TicketView
 
 __all__ = ["SHANGHAI", "Desk", "at", "iter_escalations", "kinds", "load_preset", "posted", "preset_file"]

@@ -12,6 +12,8 @@ import pytest
 from tracker.apply import ApplyReport, apply_plan
 from tracker.errors import HubError
 from tracker.hub import Hub
+from tracker.ledger import Store
+from tracker.local_hub import LocalHub
 from tracker.model import (
     Action,
     CloseTicket,
@@ -26,7 +28,6 @@ from tracker.model import (
     marker,
     marker_key,
 )
-from tracker.store import LocalHub, Store
 
 NOW = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
 BOT = "desk-bot[bot]"

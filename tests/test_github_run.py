@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
 
 from tests.fakegithub import FakeGitHub, webhook_example
 from tests.test_github_support import T0, Desk, open_desk
+from tracker.ledger import Store
 from tracker.model import marker
-from tracker.store import Store
 
 
 @pytest.fixture

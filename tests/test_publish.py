@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from tracker.cli import cli
 from tracker.config import Config, load_config, preset_path
+from tracker.ledger import Store
 from tracker.model import Comment, Ticket
 from tracker.publish import GENERATED_MARK, publish, render_site, run_mkdocs
-from tracker.store import Store
 from tracker.views import ClockView, Command, TicketView
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai

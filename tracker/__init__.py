@@ -2,7 +2,7 @@
 
 The package is a library first: :mod:`tracker.config` loads and validates policy,
 :mod:`tracker.engine` turns tickets plus ``now`` into a plan, adapters
-(:mod:`tracker.store`, :mod:`tracker.github_hub`) do the I/O, and :mod:`tracker.cli`
+(:mod:`tracker.ledger`, :mod:`tracker.github_hub`) do the I/O, and :mod:`tracker.cli`
 is a thin shell over all of it.
 """
 

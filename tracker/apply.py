@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from tracker.hub import Hub
+from tracker.ledger import Store
 from tracker.model import (
     Action,
     CloseTicket,
@@ -27,7 +28,6 @@ from tracker.model import (
     SetLabels,
     marker,
 )
-from tracker.store import Store
 
 __all__ = ["ApplyReport", "apply_plan", "incident_key", "incident_link_key"]
 

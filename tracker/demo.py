@@ -21,6 +21,8 @@ from tracker.desk import run_grader
 from tracker.engine import Context, assess_all
 from tracker.intake import render_body
 from tracker.labels import type_label
+from tracker.ledger import Store
+from tracker.local_hub import LocalHub
 from tracker.model import (
     Action,
     CloseTicket,
@@ -32,7 +34,6 @@ from tracker.model import (
     SetLabels,
     marker_key,
 )
-from tracker.store import LocalHub, Store
 
 WEEK_START = (2026, 9, 28)  # Monday; Oct 1-7 is the National Day holiday, Oct 10 a make-up day
 CUSTOMER = "customer-li"  # not staff: what such a person writes never changes a grade

@@ -1,7 +1,7 @@
-"""The desk on one machine: the grader run against the local store as its hub.
+"""The desk on one machine: the grader run against the local ledger as its hub.
 
 ``run_grader`` is what ``tracker grade`` and the demo call: load the tickets the grader
-cares about, plan, apply through :class:`~tracker.store.LocalHub`, and repeat while the
+cares about, plan, apply through :class:`~tracker.local_hub.LocalHub`, and repeat while the
 applied plan created something new (an incident ticket gets its own labels and status on
 the next pass), so that a second run right after changes nothing.
 """
@@ -15,9 +15,11 @@ from datetime import datetime, timedelta
 
 from tracker.apply import ApplyReport, apply_plan
 from tracker.config import Config
-from tracker.engine import Context, Memo, assess_all, grade
-from tracker.model import Action, OpenIncident, Plan, Ticket
-from tracker.store import LocalHub, Store
+from tracker.engine import Context, assess_all, grade
+from tracker.ledger import Store
+from tracker.local_hub import LocalHub
+from tracker.memory import load_memory, restless, save_memory
+from tracker.model import Action, Plan, Ticket
 from tracker.views import TicketView
 
 RECENTLY_CLOSED = timedelta(days=30)  # closed tickets still graded (reports due after closing)
@@ -51,39 +53,14 @@ def gradable(store: Store, now: datetime, *, restless_for: Context | None = None
     """
     if restless_for is not None:
         young = now - timedelta(seconds=restless_for.rest_after)
-        numbers = store.restless(now=now, young_since=young, state="open")
-        numbers += store.restless(now=now, young_since=young, state="closed",
-                                  updated_since=now - RECENTLY_CLOSED)  # fmt: skip
+        numbers = restless(store, now=now, young_since=young, state="open")
+        numbers += restless(store, now=now, young_since=young, state="closed",
+                            updated_since=now - RECENTLY_CLOSED)  # fmt: skip
         return store.tickets(numbers=numbers) if numbers else []
     tickets = store.tickets(state="open")
     tickets += store.tickets(state="closed", updated_since=now - RECENTLY_CLOSED)
     tickets.sort(key=lambda t: t.number)
     return tickets
-
-
-def load_memory(store: Store, ctx: Context) -> dict[int, Memo]:
-    """The grader's memory, forgotten whenever the policy changed."""
-    if store.get_meta("grader_policy") != ctx.digest:
-        store.clear_memo()
-        store.set_meta("grader_policy", ctx.digest)
-        return {}
-    return {n: Memo(fp, wake, involved, incident) for n, (fp, wake, involved, incident) in store.load_memo().items()}
-
-
-def save_memory(store: Store, plan: Plan, tickets: list[Ticket]) -> None:
-    """Keep the memory of every ticket the plan leaves untouched (its state is what was graded)."""
-    by_number = {t.number: t for t in tickets}
-    touched = {a.number for a in plan.actions if hasattr(a, "number")}
-    touched |= {m for a in plan.actions if isinstance(a, OpenIncident) for m in a.members}
-    rows = []
-    for n, m in plan.memo.items():
-        if n in touched:
-            continue
-        t = by_number[n]
-        inc = by_number.get(m.incident) if m.incident is not None else None
-        rows.append((n, m.fingerprint, m.wake, m.involved, m.incident, t.updated_at,
-                     inc.updated_at if inc else None))  # fmt: skip
-    store.save_memo(rows)
 
 
 def run_grader(

@@ -25,13 +25,14 @@ from typing import Any
 
 from tracker.apply import ApplyReport, apply_plan
 from tracker.config import Config
-from tracker.desk import gradable, load_memory, save_memory
+from tracker.desk import gradable
 from tracker.engine import Context, grade
 from tracker.errors import BudgetExhausted, UsageError
 from tracker.github_hub import GitHubHub, GitHubRequestError, is_bot_user, login_of
 from tracker.labels import LabelSpec, catalog
+from tracker.ledger import Store
+from tracker.memory import load_memory, save_memory
 from tracker.model import OpenIncident, Plan, SetLabels, Ticket
-from tracker.store import Store
 from tracker.sync import (
     SyncReport,
     comment_for,

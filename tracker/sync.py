@@ -47,8 +47,8 @@ from tracker.github_hub import (
     login_of,
     parse_time,
 )
+from tracker.ledger import Store
 from tracker.model import Comment, Event, Ticket
-from tracker.store import Store
 
 log = logging.getLogger("tracker.sync")
 

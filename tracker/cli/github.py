@@ -21,7 +21,7 @@ import click
 from tracker.config import Config, load_config
 from tracker.errors import UsageError
 from tracker.github_hub import DEFAULT_API_URL, GitHubHub
-from tracker.store import Store
+from tracker.ledger import Store
 
 DEFAULT_DB = ".tracker/ledger.db"
 DEFAULT_MIN_BUDGET = 50

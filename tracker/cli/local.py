@@ -54,13 +54,13 @@ def _association(cfg: Config, login: str, given: str | None) -> str:
 
 
 def _open_store(db_path: Path):
-    from tracker.store import Store
+    from tracker.ledger import Store
 
     return Store(db_path)
 
 
 def _hub(store: Any, cfg: Config, at: datetime):
-    from tracker.store import LocalHub
+    from tracker.local_hub import LocalHub
 
     return LocalHub(store, cfg.bot.login, lambda: at)
 

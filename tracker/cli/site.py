@@ -70,8 +70,8 @@ def publish_command(
 ) -> None:
     """Write the knowledge base, incidents and reports pages, and mkdocs.yml."""
     from tracker.engine import assess_all
+    from tracker.ledger import Store
     from tracker.publish import publish, run_mkdocs
-    from tracker.store import Store
 
     cfg = load_config(config_path)
     now = _now(now_text, cfg)

@@ -1,4 +1,4 @@
-"""The SQLite ledger and the offline hub, on real files."""
+"""The SQLite ledger, on real files."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import NotFound, StoreError
+from tracker.ledger import Store
+from tracker.ledger_schema import MIGRATIONS, SCHEMA_VERSION
 from tracker.model import Comment, Event, Ticket, marker
-from tracker.store import MIGRATIONS, SCHEMA_VERSION, LocalHub, Store
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 BOT = "desk-bot[bot]"
@@ -49,29 +50,6 @@ def store(path: Path) -> Iterator[Store]:
     with Store(path) as s:
         yield s
 
-
-class Clock:
-    """A hand-driven simulated clock."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, minutes: int = 1) -> datetime:
-        self.now += timedelta(minutes=minutes)
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def hub(store: Store, clock: Clock) -> LocalHub:
-    return LocalHub(store, BOT, clock)
 
 
 # --------------------------------------------------------------------------- opening
@@ -420,124 +398,54 @@ def test_runs_and_action_log(store: Store) -> None:
         store.finish_run("nope", "ok")
 
 
-# --------------------------------------------------------------------------- local hub
+# --------------------------------------------------------------------------- single-ticket edits
 
 
-def test_open_ticket_numbers_and_label_events(hub: LocalHub, store: Store, clock: Clock) -> None:
-    first = hub.open_ticket("VPN down", "since 8am", "carol", labels=("bug", "vpn", "bug"))
-    second = hub.open_ticket("Incident", "body", BOT, association="MEMBER")
-    assert (first, second) == (1, 2)
+def test_head_and_next_ids(store: Store) -> None:
+    assert store.head(1) is None
+    assert (store.next_comment_id(), store.next_event_id()) == (1, 1)
+    store.upsert_ticket(ticket(1, labels=("bug", "vpn"), assignees=("erin",)))
+    store.upsert_comment(1, comment(41))
+    store.add_event(1, event(7))
+    head = store.head(1)
+    assert head is not None
+    assert (head.state, head.labels, head.assignees) == ("open", ("bug", "vpn"), ("erin",))
+    assert (store.next_comment_id(), store.next_event_id()) == (42, 8)
+
+
+def test_update_time_only_moves_forward(store: Store) -> None:
+    store.upsert_ticket(ticket(1))
+    store.touch(1, T0 - timedelta(hours=1))
+    assert store.ticket(1).updated_at == T0
+    store.set_names(1, "labels", ["bug"], T0 + timedelta(hours=1))
+    store.touch(1, T0 + timedelta(minutes=5))
     got = store.ticket(1)
-    assert got.labels == ("bug", "vpn")
-    assert got.created_at == got.updated_at == clock.now
-    assert [(e.kind, e.label, e.actor, e.is_bot) for e in got.events] == [
-        ("labeled", "bug", "carol", False),
-        ("labeled", "vpn", "carol", False),
-    ]
-    assert store.ticket(2).author_is_bot is True
-    assert store.ticket(2).author_association == "MEMBER"
+    assert (got.labels, got.updated_at) == (("bug",), T0 + timedelta(hours=1))
 
 
-def test_comments_get_increasing_ids_and_bot_flags(
-    hub: LocalHub, store: Store, clock: Clock
-) -> None:
-    number = hub.open_ticket("t", "b", "carol")
-    mine = hub.add_comment(number, "carol", "hello", association="CONTRIBUTOR")
-    at = clock.tick(5)
-    bots = hub.post_comment(number, marker("ack") + "\nWe are on it")
-    assert bots.id == mine.id + 1
-    assert (bots.author, bots.is_bot, bots.author_association) == (BOT, True, "NONE")
-    got = store.ticket(number)
-    assert got.comments == (mine, bots)
-    assert got.updated_at == at
-    assert hub.find_marked_comment(number, "ack") == bots
-    assert hub.find_marked_comment(number, "other") is None
+def test_edit_comment_says_whether_it_was_there(store: Store) -> None:
+    store.upsert_ticket(ticket(1))
+    store.upsert_ticket(ticket(2))
+    store.upsert_comment(1, comment(10))
+    later = T0 + timedelta(hours=2)
+    assert store.edit_comment(2, 10, "elsewhere", later) is False
+    assert store.ticket(2).updated_at == T0
+    assert store.edit_comment(1, 10, marker("status") + "\nedited", later) is True
+    got = store.ticket(1)
+    assert (got.comments[0].updated_at, got.updated_at) == (later, later)
+    assert store.comment_by_marker(1, "status", "dave") == got.comments[0]
 
 
-def test_set_labels_records_events_only_for_real_changes(
-    hub: LocalHub, store: Store, clock: Clock
-) -> None:
-    number = hub.open_ticket("t", "b", "carol", labels=("triage",))
-    at = clock.tick()
-    hub.set_labels(number, ("bug", "triage"), ("triage", "missing"))
-    hub.set_labels(number, ("bug",), ())  # no change, no event
-    got = store.ticket(number)
-    assert got.labels == ("triage", "bug")
-    assert [(e.kind, e.label, e.actor, e.is_bot) for e in got.events[1:]] == [
-        ("labeled", "bug", BOT, True),
-    ]
-    hub.label(number, (), ("triage",), "erin", at=at + timedelta(minutes=1))
-    got = store.ticket(number)
-    assert got.labels == ("bug",)
-    assert (got.events[-1].kind, got.events[-1].actor) == ("unlabeled", "erin")
-
-
-def test_set_assignees_records_assign_events(hub: LocalHub, store: Store) -> None:
-    number = hub.open_ticket("t", "b", "carol")
-    hub.set_assignees(number, ("alice", "bob"), ())
-    hub.set_assignees(number, (), ("alice",))
-    got = store.ticket(number)
-    assert got.assignees == ("bob",)
-    assert [(e.kind, e.assignee) for e in got.events] == [
-        ("assigned", "alice"),
-        ("assigned", "bob"),
-        ("unassigned", "alice"),
-    ]
-
-
-def test_close_and_reopen(hub: LocalHub, store: Store, clock: Clock) -> None:
-    number = hub.open_ticket("t", "b", "carol")
-    closed_at = clock.tick(30)
-    hub.close(number, "not_planned")
-    hub.close(number, "completed")  # already closed: nothing happens
-    got = store.ticket(number)
-    assert (got.state, got.closed_at) == ("closed", closed_at)
-    assert store.state_reason(number) == "not_planned"
-    clock.tick()
-    hub.reopen_ticket(number, "carol")
-    got = store.ticket(number)
-    assert (got.state, got.closed_at) == ("open", None)
-    assert store.state_reason(number) == "reopened"
-    assert [(e.kind, e.actor) for e in got.events] == [("closed", BOT), ("reopened", "carol")]
-    with pytest.raises(ValueError, match="close reason"):
-        hub.close(number, "bored")
-
-
-def test_edit_comment(hub: LocalHub, store: Store, clock: Clock) -> None:
-    number = hub.open_ticket("t", "b", "carol")
-    posted = hub.post_comment(number, marker("status") + "\nv1")
-    at = clock.tick()
-    hub.edit_comment(number, posted.id, marker("status") + "\nv2")
-    (got,) = store.ticket(number).comments
-    assert got.body.endswith("v2") and got.updated_at == at
-    with pytest.raises(NotFound, match="comment 999"):
-        hub.edit_comment(number, 999, "x")
-
-
-def test_find_incident(hub: LocalHub) -> None:
-    hub.open_ticket("fake", marker("incident:vpn") + "\nnot from the bot", "mallory")
-    assert hub.find_incident("vpn") is None
-    number = hub.create_ticket("VPN outage", marker("incident:vpn") + "\nbody", ("incident",))
-    assert hub.find_incident("vpn") == number
-    assert hub.find_incident("vp") is None
-    assert hub.find_incident("vpn_") is None
-
-
-def test_writes_to_unknown_tickets_fail_and_write_nothing(hub: LocalHub, store: Store) -> None:
-    with pytest.raises(NotFound, match="#5 does not exist"):
-        hub.set_labels(5, ("bug",), ())
-    with pytest.raises(NotFound):
-        hub.post_comment(5, "hi")
-    with pytest.raises(NotFound):
-        hub.close(5, "completed")
-    assert store.tickets() == []
-    assert store.max_number() == 0
-
-
-def test_naive_clock_is_refused(store: Store) -> None:
-    hub = LocalHub(store, BOT, lambda: datetime(2024, 1, 1))
-    with pytest.raises(ValueError, match="naive"):
-        hub.now()
-    with pytest.raises(ValueError, match="naive"):
-        hub.open_ticket("t", "b", "carol")
-    assert store.tickets() == []
+def test_set_names_and_state(store: Store) -> None:
+    store.upsert_ticket(ticket(1))
+    with pytest.raises(ValueError, match="labels' or 'assignees"):
+        store.set_names(1, "title", ["x"], T0)  # type: ignore[arg-type]
+    store.set_names(1, "assignees", ["erin", "carol"], T0)
+    closed_at = T0 + timedelta(days=1)
+    store.set_state(1, "closed", "not_planned", closed_at)
+    got = store.ticket(1)
+    assert (got.assignees, got.state, got.closed_at) == (("erin", "carol"), "closed", closed_at)
+    assert store.state_reason(1) == "not_planned"
+    store.set_state(1, "open", "reopened", closed_at + timedelta(hours=1))
+    got = store.ticket(1)
+    assert (got.state, got.closed_at, store.state_reason(1)) == ("open", None, "reopened")
