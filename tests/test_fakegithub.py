@@ -8,7 +8,6 @@ the grader's adapter sees here are the shapes api.github.com documents.
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 import urllib.error
@@ -16,24 +15,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from github import (
-    Auth,
-    BadCredentialsException,
-    Github,
-    GithubException,
-    GithubRetry,
-    RateLimitExceededException,
-    UnknownObjectException,
-)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
-
-from tests.fakegithub import (
+from fakegithub import (
     BOT_LOGIN,
     SERVED_OPERATIONS,
     ContractViolation,
@@ -43,6 +29,15 @@ from tests.fakegithub import (
     webhook_actions,
     webhook_example,
     webhook_examples,
+)
+from github import (
+    Auth,
+    BadCredentialsException,
+    Github,
+    GithubException,
+    GithubRetry,
+    RateLimitExceededException,
+    UnknownObjectException,
 )
 
 T0 = datetime(2026, 11, 24, 5, 0, 0, tzinfo=UTC)
