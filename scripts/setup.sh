@@ -36,8 +36,20 @@ clean_build
 "${PIP[@]}" --no-deps --force-reinstall "${local_dists[@]}"
 clean_build
 
+apt_install() {
+  local sudo=()
+  if [ "$(id -u)" != "0" ]; then
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 if [ "${1:-}" = "--test" ]; then
   # npm packages the tests use: GitHub's issue-form parser, OpenAPI description, webhook payloads.
+  if ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+  fi
   for dir in tests/js tests/contracts; do
     if [ -f "$dir/package-lock.json" ]; then
       npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
@@ -45,10 +57,6 @@ if [ "${1:-}" = "--test" ]; then
   done
   # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
   if [ ! -x /usr/bin/chromium ]; then
-    if [ "$(id -u)" = "0" ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else
-      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    fi
+    apt_install chromium
   fi
 fi
