@@ -2,8 +2,8 @@
 
 The tests import ``tracker`` and the GitHub fake (``fakegithub``, from ``tests/fakegithub``)
 as installed distributions: ``bash scripts/setup.sh --test`` installs both (not editable),
-and ``test_installed.py`` fails when ``tracker`` comes from the source tree instead. Helper
-modules that sit next to the tests (``github_desk``, ``policy_helpers``) are imported by
+and ``test_installed.py`` fails when ``tracker`` comes from the source tree instead. Shared
+test code that sits next to the tests (``github_desk``, ``policy_helpers``) is imported by
 name: pytest puts this folder on ``sys.path`` for the test modules here.
 
 The fake finds GitHub's contract data (npm packages in ``tests/contracts``) through
