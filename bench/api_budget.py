@@ -1,6 +1,6 @@
 """How many GitHub API requests the grader spends, against a per-ticket reader.
 
-Seeds a local fake of GitHub's REST API (``tests.fakegithub``) with N tickets, each with
+Seeds a local fake of GitHub's REST API (``fakegithub``, installed from ``tests/fakegithub``) with N tickets, each with
 10 comments and 10 events, then drives the real ``tracker`` CLI through each scenario and
 prints one JSON object per line::
 
@@ -39,16 +39,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from fakegithub import FakeGitHub
+from fakegithub.fixtures import DESK_CONFIG
 
-from tests.fakegithub import FakeGitHub  # noqa: E402
-from tests.fakegithub.fixtures import DESK_CONFIG  # noqa: E402
-from tracker.cli import main  # noqa: E402
-from tracker.config import load_config  # noqa: E402
-from tracker.github_hub import GitHubHub  # noqa: E402
-from tracker.intake import render_body  # noqa: E402
+from tracker.cli import main
+from tracker.config import load_config
+from tracker.github_hub import GitHubHub
+from tracker.intake import render_body
 
 BENCH = "api_budget"
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)

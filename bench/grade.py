@@ -30,8 +30,6 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from tracker.config import load_config, preset_path
 from tracker.engine import Context, grade
 from tracker.intake import render_body

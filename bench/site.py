@@ -16,13 +16,10 @@ import argparse
 import json
 import random
 import resource
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tracker.config import Config, load_config, preset_path
 from tracker.publish import publish, run_mkdocs

@@ -8,7 +8,6 @@ the grader's adapter sees here are the shapes api.github.com documents.
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 import urllib.error
@@ -16,24 +15,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from github import (
-    Auth,
-    BadCredentialsException,
-    Github,
-    GithubException,
-    GithubRetry,
-    RateLimitExceededException,
-    UnknownObjectException,
-)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
-
-from tests.fakegithub import (
+from fakegithub import (
     BOT_LOGIN,
     SERVED_OPERATIONS,
     ContractViolation,
@@ -43,6 +29,15 @@ from tests.fakegithub import (
     webhook_actions,
     webhook_example,
     webhook_examples,
+)
+from github import (
+    Auth,
+    BadCredentialsException,
+    Github,
+    GithubException,
+    GithubRetry,
+    RateLimitExceededException,
+    UnknownObjectException,
 )
 
 T0 = datetime(2026, 11, 24, 5, 0, 0, tzinfo=UTC)
@@ -196,9 +191,10 @@ def test_stop_ends_kept_alive_connections_and_sleeping_answers() -> None:
     deadline = time.monotonic() + 5
     while fake.pending_faults and time.monotonic() < deadline:
         time.sleep(0.01)
-    started = time.monotonic()
     fake.stop()
-    assert time.monotonic() - started < 5
+    # stop() gives handler threads 10 s to end and reports those still running: the answer
+    # held for 30 s must have been cut short.
+    assert fake.server_errors == []
     worker.join(10)
     assert done.is_set()
     g.close()
@@ -744,13 +740,19 @@ def test_secondary_rate_limit(srv: FakeGitHub, gh: Github) -> None:
 def test_secondary_rate_limit_is_retried_by_githubs_retry_policy(srv: FakeGitHub) -> None:
     srv.add_issue(title="t")
     srv.inject(method="GET", path=r"/issues/1$", kind="secondary_limit", retry_after=1)
-    g = client(srv, retry=GithubRetry(total=2))
+    waits: list[float | None] = []
+
+    class WatchedRetry(GithubRetry):
+        def sleep_for_retry(self, response: Any) -> bool:
+            waits.append(self.get_retry_after(response))
+            return bool(super().sleep_for_retry(response))
+
+    g = client(srv, retry=WatchedRetry(total=2))
     try:
-        started = time.monotonic()
         assert g.get_repo("acme/desk").get_issue(1).title == "t"
-        assert time.monotonic() - started >= 1
     finally:
         g.close()
+    assert waits == [1]  # the client waited as long as the fake's Retry-After said
     assert [r.status for r in srv.requests if r.path.endswith("/issues/1")] == [403, 200]
 
 
@@ -760,10 +762,9 @@ def test_timeout_performs_the_write_but_the_client_gives_up(srv: FakeGitHub) -> 
     try:
         issue = g.get_repo("acme/desk").get_issue(1)
         srv.inject(method="POST", path=r"/comments$", kind="timeout", delay=3)
-        started = time.monotonic()
+        # The answer comes after 3 s; a client that waited for it would raise nothing.
         with pytest.raises(requests.exceptions.Timeout):
             issue.create_comment("maybe posted")
-        assert time.monotonic() - started < 2.5
         assert [c["body"] for c in srv.comments.values()] == ["maybe posted"]
         assert srv.requests[-1].fault == "timeout" and srv.requests[-1].changed
         assert issue.get_comments().totalCount == 1  # the client carries on afterwards

@@ -6,16 +6,12 @@ a recorder, so retries and ``Retry-After`` waits are checked without waiting.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from fakegithub import FakeGitHub
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root: tests.fakegithub
-
-from tests.fakegithub import FakeGitHub
 from tracker.errors import BudgetExhausted
 from tracker.github_hub import GitHubHub, GitHubRequestError, GitHubUnavailable
 from tracker.labels import LabelSpec

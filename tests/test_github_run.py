@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakegithub import FakeGitHub, webhook_example
+from github_desk import T0, Desk, open_desk
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
-
-from tests.fakegithub import FakeGitHub, webhook_example
-from tests.test_github_support import T0, Desk, open_desk
 from tracker.ledger import Store
 from tracker.model import marker
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from github_desk import BOT, T0, Desk, open_desk
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
-
-from tests.test_github_support import BOT, T0, Desk, open_desk
 from tracker.ledger import Store
 from tracker.model import marker
 from tracker.sync import META_REPO, open_ledger

@@ -7,7 +7,6 @@ PyGithub talks HTTP to the fake. This module holds no tests.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,11 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakegithub import FakeGitHub
+from fakegithub.fixtures import DESK_CONFIG
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
-
-from tests.fakegithub import FakeGitHub
-from tests.fakegithub.fixtures import DESK_CONFIG
 from tracker.cli import main
 from tracker.config import Config, load_config
 from tracker.intake import render_body

@@ -7,7 +7,9 @@
   with the install command as the reason when the packages are not installed.
 
 The packages are pinned in ``tests/contracts/package.json``; install them with
-``npm ci --prefix tests/contracts``.
+``npm ci --prefix tests/contracts``. This package is installed apart from that folder, so
+the environment variable ``FAKEGITHUB_CONTRACTS`` names it (``tests/conftest.py`` sets it
+for the test run); `contracts_dir` reads it.
 """
 
 from __future__ import annotations
@@ -15,25 +17,38 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 __all__ = [
-    "CONTRACTS_DIR",
+    "CONTRACTS_ENV",
     "NPM_INSTALL",
+    "contracts_dir",
     "contracts_path",
     "webhook_actions",
     "webhook_example",
     "webhook_examples",
 ]
 
-CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
-NODE_MODULES = CONTRACTS_DIR / "node_modules"
+CONTRACTS_ENV = "FAKEGITHUB_CONTRACTS"
 NPM_INSTALL = "npm ci --prefix tests/contracts"
 WEBHOOKS_PACKAGE = "@octokit/webhooks-examples"
 WEBHOOKS_FILE = "api.github.com/index.json"
+
+
+def contracts_dir() -> Path:
+    """The folder named by ``FAKEGITHUB_CONTRACTS`` (the repository's ``tests/contracts``).
+
+    Raises LookupError when the variable is not set: that is a broken test setup, not a
+    missing download, so it is not a skip.
+    """
+    value = os.environ.get(CONTRACTS_ENV)
+    if not value:
+        raise LookupError(f"{CONTRACTS_ENV} is not set; point it at the repository's tests/contracts folder")
+    return Path(value)
 
 
 def contracts_path(package: str, relative: str) -> Path:
@@ -42,9 +57,10 @@ def contracts_path(package: str, relative: str) -> Path:
     Skips the calling test when ``tests/contracts/node_modules`` is missing; a missing
     file inside an installed package is an error (a wrong pin or path), not a skip.
     """
-    if not NODE_MODULES.is_dir():
+    node_modules = contracts_dir() / "node_modules"
+    if not node_modules.is_dir():
         pytest.skip(f"tests/contracts/node_modules is missing; run `{NPM_INSTALL}`")
-    package_dir = NODE_MODULES / package
+    package_dir = node_modules / package
     if not package_dir.is_dir():
         pytest.skip(f"npm package {package} is not installed; run `{NPM_INSTALL}`")
     path = package_dir / relative

@@ -6,7 +6,8 @@
 * `webhook_example` — real webhook payloads for event-mode tests.
 
 The contract data lives in npm packages pinned in ``tests/contracts/package.json``
-(``npm ci --prefix tests/contracts``); tests that need it skip when it is missing.
+(``npm ci --prefix tests/contracts``), found through the ``FAKEGITHUB_CONTRACTS``
+environment variable (see `fixtures`); tests that need it skip when it is missing.
 """
 
 from __future__ import annotations
