@@ -34,6 +34,7 @@ DEFAULT_LOCALE = "zh"
 DOMAIN = "messages"
 
 
+@cache
 def catalog_locales() -> tuple[str, ...]:
     """The locales that have a catalog, sorted."""
     root = files("tracker") / "locale"
@@ -42,6 +43,7 @@ def catalog_locales() -> tuple[str, ...]:
     return tuple(sorted(d.name for d in root.iterdir() if (d / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()))
 
 
+@cache
 def locales() -> tuple[str, ...]:
     """Every locale the desk can speak: the source locale and each catalog's."""
     return (SOURCE_LOCALE, *(loc for loc in catalog_locales() if loc != SOURCE_LOCALE))
