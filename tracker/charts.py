@@ -25,6 +25,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import SupportsFloat
 
 __all__ = ["PALETTE", "bar_chart", "line_chart", "stacked_bar_chart"]
 
@@ -100,10 +101,12 @@ def _c(value: float) -> str:
     return "0.0" if text == "-0.0" else text
 
 
-def _finite(value: float | None) -> float:
+def _finite(value: object) -> float:
+    if not isinstance(value, SupportsFloat | str):
+        return 0.0
     try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        number = float(value)
+    except ValueError:
         return 0.0
     return number if math.isfinite(number) else 0.0
 
