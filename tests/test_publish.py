@@ -340,7 +340,7 @@ def test_reports_are_wrapped_and_archived_by_date(cfg: Config, tmp_path: Path) -
 
 
 def test_reports_module_is_used_when_present(cfg: Config, tmp_path: Path) -> None:
-    reports = pytest.importorskip("tracker.reports")
+    reports = pytest.importorskip("tracker.report_pages")
     views = [kb_view(1), incident(2, "major", members=(1,)), view(3, "新问题", opened=NOW - timedelta(days=1))]
     result = publish(views, cfg, tmp_path / "docs", NOW)
     weeks, months = reports.report_periods(views)

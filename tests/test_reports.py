@@ -11,22 +11,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import markdown
+import pytest
 
 from tracker.calendar import calendars_for
 from tracker.config import Config, parse_config
-from tracker.reports import (
-    HEADLINE,
-    MonthlyFigures,
-    WeeklyFigures,
-    merit,
-    month_bounds,
-    monthly_figures,
-    monthly_report_markdown,
-    report_periods,
-    week_bounds,
-    weekly_figures,
-    weekly_report_markdown,
-)
+from tracker.errors import ConfigError
+from tracker.report_figures import HEADLINE, MonthlyFigures, WeeklyFigures, monthly_figures, weekly_figures
+from tracker.report_pages import monthly_report_markdown, weekly_report_markdown
+from tracker.report_people import merit
+from tracker.report_periods import month_bounds, report_periods, week_bounds
 from tracker.views import ClockView, Command, Escalation, TicketView
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -143,6 +136,13 @@ POLICY: dict[str, Any] = {
         "escalate_at_or_below": 4,
         "escalate_to": "manager",
         "penalties": {4: 2, 1: 5},
+    },
+    "reports": {
+        "departments": ["venue"],
+        "department_clocks": ["dept"],
+        "department_field": "department",
+        "channel_field": "channel",
+        "symptom_fields": ["symptom"],
     },
 }
 
@@ -844,7 +844,7 @@ def test_empty_week_page() -> None:
 def test_page_figures_match_the_numbers() -> None:
     page = weekly_report_markdown(scenario(), CFG, WEEK, NOW)
     # Ticket 1: 17 wall hours, 2 working hours to the first response; ticket 2: 20 minutes.
-    assert "| 首次响应 | 2 | 1小时10分 | 2小时 | 8小时40分 | 17小时 |" in page
+    assert "| 首次响应 | 2 | 1小时10分钟 | 2小时 | 8小时40分钟 | 17小时 |" in page
     assert "| 新建工单 | 3 | 1 | +2 |" in page
     assert "| 平均满意度 | 7.00 | — | — |" in page
 
@@ -856,7 +856,7 @@ def test_week_date_is_today_for_a_running_week() -> None:
 
 def test_english_page_spells_durations_in_english() -> None:
     page = weekly_report_markdown(scenario(), CFG_EN, WEEK, NOW)
-    assert "| First response | 2 | 1h 10m | 2h | 8h 40m | 17h |" in page
+    assert "| First response | 2 | 1 hr 10 min | 2 hr | 8 hr 40 min | 17 hr |" in page
     assert "| Tickets opened | 3 | 1 | +2 |" in page
     assert "## Satisfaction" in page and "Neutral (4)" in page
 
@@ -880,7 +880,7 @@ def test_calendars_can_be_passed_in() -> None:
     )
 
 
-def test_a_role_named_for_departments_wins_over_other_roles() -> None:
+def test_a_role_listed_as_a_department_wins_over_other_roles() -> None:
     cfg = policy(
         roles={
             **POLICY["roles"],
@@ -892,6 +892,7 @@ def test_a_role_named_for_departments_wins_over_other_roles() -> None:
             {"id": "report", "name": "书面报告", "stop": ["command:report"], "within": "1d",
              "stop_by": ["task_force"]},
         ],
+        reports={"departments": ["department"], "department_clocks": ["dept_plan"]},
     )  # fmt: skip
     rounds = (
         clock("dept_plan", at(4, 9), at(4, 10), at(4, 9, 30)),
@@ -900,3 +901,39 @@ def test_a_role_named_for_departments_wins_over_other_roles() -> None:
     v = view(1, at(4, 9), assignees=("dave",), clocks=rounds)
     (dept,) = week([v], cfg).departments
     assert (dept.id, dept.received, dept.clocks_due, dept.timeliness) == ("department", 1, 1, 100.0)
+
+
+def test_a_role_named_without_dept_can_be_a_department() -> None:
+    # dave is in venue and in task_force: the role listed under reports.departments wins.
+    roles = {**POLICY["roles"], "task_force": {"name": "专项小组", "members": ["dave"]}}
+    v = view(1, at(4, 9), assignees=("dave",), clocks=(clock("dept", at(4, 9), at(4, 10), at(4, 9, 30)),))
+    listed = policy(roles={"task_force": roles["task_force"], **POLICY["roles"]},
+                    reports={"departments": ["venue"], "department_clocks": ["dept"]})  # fmt: skip
+    assert [d.id for d in week([v], listed).departments] == ["venue"]
+    other = policy(roles={"task_force": roles["task_force"], **POLICY["roles"]},
+                   reports={"departments": ["task_force"], "department_clocks": ["dept"]})  # fmt: skip
+    (dept,) = week([v], other).departments
+    assert (dept.id, dept.received, dept.timeliness) == ("task_force", 1, 100.0)
+    # Nothing is guessed from an id: a clock named "dept" measures nobody unless listed.
+    unlisted = policy(reports={"departments": ["venue"]})
+    assert [(d.id, d.clocks_due) for d in week([v], unlisted).departments] == [("venue", 0)]
+
+
+def test_report_settings_must_name_what_the_policy_has() -> None:
+    with pytest.raises(ConfigError) as caught:
+        policy(
+            reports={
+                "departments": ["venue", "legal"],
+                "department_clocks": ["respond", "nope"],
+                "department_field": "team",
+                "channel_field": "channel",
+                "symptom_fields": ["symptom", "module"],
+            }
+        )
+    text = str(caught.value)
+    assert "tracker.yml" in text
+    assert "reports.departments[1]: role 'legal' is not defined under roles" in text
+    assert "reports.department_clocks[1]: clock 'nope' is not under clocks" in text
+    assert "reports.department_field: field 'team' is not under fields" in text
+    assert "reports.symptom_fields[1]: field 'module' is not under fields" in text
+    assert "reports.channel_field" not in text and "departments[0]" not in text

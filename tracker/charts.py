@@ -25,6 +25,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import SupportsFloat
 
 __all__ = ["PALETTE", "bar_chart", "line_chart", "stacked_bar_chart"]
 
@@ -100,12 +101,12 @@ def _c(value: float) -> str:
     return "0.0" if text == "-0.0" else text
 
 
-def _finite(value: float | None) -> float:
-    if value is None:
+def _finite(value: object) -> float:
+    if not isinstance(value, SupportsFloat | str):
         return 0.0
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except ValueError:
         return 0.0
     return number if math.isfinite(number) else 0.0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -405,6 +405,16 @@ class Publishing(_Model):
     kb_label: str = "kb"
 
 
+class Reports(_Model):
+    """What the weekly and monthly reports read from the policy (named, never guessed)."""
+
+    departments: list[str] = []  # roles that are departments (a ticket's assignees' role)
+    department_clocks: list[str] = []  # clocks whose rounds measure department timeliness
+    department_field: str | None = None  # the fact naming a ticket's department
+    channel_field: str | None = None  # the fact naming the channel a ticket came in by
+    symptom_fields: list[str] = []  # facts naming the symptom, first given wins
+
+
 class Bot(_Model):
     login: str = "github-actions[bot]"
 
@@ -440,6 +450,7 @@ class Config(_Model):
     commands: list[str] = []  # extra staff commands that clocks may wait for
     labels: Labels = Labels()
     publishing: Publishing = Publishing()
+    reports: Reports = Reports()
 
     @field_validator("timezone")
     @classmethod
@@ -637,6 +648,25 @@ def _cross_check(cfg: Config) -> list[tuple[str, str]]:
         need_trigger(f"close_rules[{i}].requires", rule.requires)
         for j, role in enumerate(rule.by):
             need_role(f"close_rules[{i}].by[{j}]", role)
+    faults += _report_faults(cfg, need_role)
+    return faults
+
+
+def _report_faults(cfg: Config, need_role: Callable[[str, str], None]) -> list[tuple[str, str]]:
+    """The ``reports`` settings name roles, clocks and fields the policy has."""
+    faults: list[tuple[str, str]] = []
+    rep = cfg.reports
+    for i, role in enumerate(rep.departments):
+        need_role(f"reports.departments[{i}]", role)
+    clocks = {c.id for c in cfg.clocks}
+    for i, clock in enumerate(rep.department_clocks):
+        if clock not in clocks:
+            faults.append((f"reports.department_clocks[{i}]", f"clock {clock!r} is not under clocks"))
+    facts = [("reports.department_field", rep.department_field), ("reports.channel_field", rep.channel_field)]
+    facts += [(f"reports.symptom_fields[{i}]", f) for i, f in enumerate(rep.symptom_fields)]
+    for path, fact in facts:
+        if fact is not None and fact not in cfg.fields and fact not in cfg.derived:
+            faults.append((path, f"field {fact!r} is not under fields (nor derived)"))
     return faults
 
 

@@ -1039,9 +1039,9 @@ def _incident_report(site: _Site, v: TicketView, clean: _Clean, members: Sequenc
 def _load_reports() -> tuple[Any | None, str | None]:
     """The reports module, or None and a note key (it is written separately and may be absent)."""
     try:
-        module = importlib.import_module("tracker.reports")
+        module = importlib.import_module("tracker.report_pages")
     except ModuleNotFoundError as exc:
-        if exc.name in ("tracker.reports", "tracker.charts"):
+        if exc.name in ("tracker.report_pages", "tracker.charts"):
             return None, "no_reports"
         raise
     needed = ("report_periods", "weekly_report_markdown", "monthly_report_markdown")
