@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 
@@ -49,7 +51,7 @@ def test_init_writes_the_preset_and_refuses_to_overwrite(tmp_path: Path) -> None
 
 def test_validate_ok(desk: Path) -> None:
     code, out, _ = run(["validate"], desk)
-    assert (code, out) == (0, "tracker.yml: ok (3 grades, 9 clocks, 1 forms, 6 roles)\n")
+    assert (code, out) == (0, "tracker.yml：正确（3 个等级，9 个时限，1 个表单，6 个角色）\n")
 
 
 BAD = [
@@ -88,30 +90,160 @@ def test_missing_config_says_how_to_make_one(tmp_path: Path) -> None:
     assert err == "error: tracker.yml: (top level): file not found (tracker init --preset NAME writes one)\n"
 
 
+NOW = "时间：2026-11-24 10:00 +08:00 (Asia/Shanghai)\n"
+
+
+def _open_leak(desk: Path) -> None:
+    code, out, err = run(["open", "--form", "issue", "--title", "淋浴间漏水", "--field", "category=booking",
+                          "--field", "level=l2", "--field", "description=漏水", "--as", "club-agent-1",
+                          "--now", "2026-11-24T10:00"], desk)  # fmt: skip
+    assert (code, out, err) == (0, "已开单 #1\n", NOW)
+
+
 def test_local_desk_open_grade_show_late_and_second_run_changes_nothing(desk: Path) -> None:
-    code, out, _ = run(["open", "--form", "issue", "--title", "淋浴间漏水", "--field", "category=booking",
-                        "--field", "level=l2", "--field", "description=漏水", "--as", "club-agent-1",
-                        "--now", "2026-11-24T10:00"], desk)  # fmt: skip
-    assert (code, out) == (0, "opened #1\n")
+    _open_leak(desk)
     code, out, _ = run(["grade", "--now", "2026-11-24T10:00"], desk)
-    assert code == 0 and "+grade:l2" in out
-    code, out, _ = run(["grade", "--now", "2026-11-24T10:00"], desk)
-    assert (code, out) == (0, "graded at 2026-11-24 10:00: 0 actions, wrote 0\n")
+    assert (code, out) == (0, "2026-11-24 10:00 评定完成：1 张工单有变化、3 个动作 "
+                              "(set_labels 1、set_assignees 1、post_comment 1)、写入 3 次\n")  # fmt: skip
+    code, out, _ = run(["grade", "--now", "2026-11-24T10:00", "--verbose"], desk)
+    assert (code, out) == (0, "2026-11-24 10:00 评定完成：0 张工单有变化、0 个动作、写入 0 次\n")
     code, out, _ = run(["late", "--now", "2026-11-24T10:20"], desk)
-    assert code == 0
-    assert out.startswith("#1 [l2] [客户问题] 淋浴间漏水 — 转交责任部门 due 2026-11-24 10:15, late by 5分钟")
+    assert (code, out) == (0, "#1 [客户问题] 淋浴间漏水 · 等级 L2 中等 · 负责人 club-agent-2\n"
+                              "  转交责任部门：期限 2026-11-24 10:15，已超时 5分钟\n")  # fmt: skip
     code, out, _ = run(["show", "1", "--now", "2026-11-24T10:20"], desk)
-    assert code == 0 and "转交责任部门" in out and "late" in out
-    code, _, err = run(["show", "9", "--now", "2026-11-24T10:20"], desk)
-    assert code == 4 and err.startswith("error: ")
+    assert code == 0 and "转交责任部门" in out and "🔴 已超时" in out
+    code, out, err = run(["show", "9", "--now", "2026-11-24T10:20"], desk)
+    assert code == 4
+    assert err == "时间：2026-11-24 10:20 +08:00 (Asia/Shanghai)\nerror: ticket #9 is not in the store; " \
+                  "sync it first or check the number\n"  # fmt: skip
+
+
+def test_grade_prints_every_action_with_verbose_and_a_summary_by_default(desk: Path) -> None:
+    _open_leak(desk)
+    code, out, _ = run(["grade", "--now", "2026-11-24T10:00", "--dry-run", "--verbose"], desk)
+    assert code == 0 and "#1 set_labels: would set labels" in out and out.endswith("将写入 3 次\n")
+    code, out, _ = run(["grade", "--now", "2026-11-24T10:00"], desk)
+    assert code == 0 and len(out.splitlines()) == 1
+
+
+def test_grade_dry_run_json_carries_numbers_ids_and_labels(desk: Path) -> None:
+    _open_leak(desk)
+    code, out, _ = run(["grade", "--now", "2026-11-24T10:00", "--dry-run", "--json"], desk)
+    assert code == 0
+    data = json.loads(out)
+    assert data["now"] == "2026-11-24T10:00:00+08:00" and data["dry_run"] is True
+    kinds = {o["kind"]: o for o in data["outcomes"]}
+    assert kinds["set_labels"]["number"] == 1 and "grade:l2" in kinds["set_labels"]["add"]
+    assert kinds["post_comment"]["key"] == "status"
+    assert out == json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"  # stable: sorted keys
 
 
 def test_unknown_field_and_bad_now_are_usage_errors(desk: Path) -> None:
     code, _, err = run(["open", "--form", "issue", "--title", "x", "--field", "nope=1", "--as", "a"], desk)
     assert code == 2
-    assert err.startswith("error: --field 'nope': no such field; fields are: category, level")
+    assert err.splitlines()[-1].startswith("error: --field 'nope'：没有这个字段；可用字段：category、level、")
     code, _, err = run(["grade", "--now", "tomorrow"], desk)
-    assert (code, err) == (2, "error: --now 'tomorrow' is not an ISO time such as 2026-11-24T14:30\n")
+    assert code == 2
+    assert err.endswith(
+        "Error: Invalid value for '--now': 'tomorrow' is not an ISO time such as 2026-11-24T14:30 "
+        "(the policy's time zone) or 2026-11-24T14:30+08:00\n"
+    )
+
+
+def test_now_without_offset_is_in_the_policy_zone_and_with_one_is_that_moment(desk: Path) -> None:
+    _open_leak(desk)
+    code, out, err = run(["grade", "--now", "2026-11-24T02:00+00:00", "--json"], desk)
+    assert code == 0 and err == "时间：2026-11-24 02:00 +00:00 (UTC)\n"
+    assert json.loads(out)["now"] == "2026-11-24T02:00:00+00:00"
+
+
+def test_a_mistyped_db_creates_nothing_and_says_what_to_run(desk: Path) -> None:
+    for args in (["grade"], ["list"], ["late"], ["show", "1"], ["comment", "1", "hi", "--as", "a"],
+                 ["publish", "--docs", "site/docs"]):  # fmt: skip
+        code, out, err = run([*args, "--db", "typo.db"], desk)
+        assert (code, out) == (2, ""), args
+        assert err.splitlines()[-2:] == [
+            "error: 找不到工单库 typo.db",
+            "用 `tracker open` 开第一张工单时会创建工单库，`tracker sync` 可同步 GitHub 仓库；"
+            "或用 --db（或 TRACKER_DB）指向已有的工单库。",
+        ]
+        assert not (desk / "typo.db").exists()
+
+
+def test_every_command_reads_tracker_config_and_tracker_db(desk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (desk / "tracker.yml").rename(desk / "policy.yml")
+    monkeypatch.setenv("TRACKER_CONFIG", str(desk / "policy.yml"))
+    monkeypatch.setenv("TRACKER_DB", str(desk / "desk.db"))
+    assert run(["validate"], desk)[1].endswith("：正确（3 个等级，9 个时限，1 个表单，6 个角色）\n")
+    _open_leak(desk)
+    assert (desk / "desk.db").exists() and not (desk / "tracker.db").exists()
+    for args in (["grade"], ["list"], ["late"], ["show", "1"]):
+        assert run([*args, "--now", "2026-11-24T10:00"], desk)[0] == 0, args
+    for name in ("grade", "list", "late", "show", "open", "publish", "run", "sync", "validate", "forms"):
+        envvars = {p.name: p.envvar for p in cli.commands[name].params if isinstance(p, click.Option)}
+        assert envvars["cfg"] == "TRACKER_CONFIG", name
+        assert envvars.get("db_path", "TRACKER_DB") == "TRACKER_DB", name
+
+
+def _two_tickets(desk: Path) -> None:
+    _open_leak(desk)
+    assert run(["open", "--form", "issue", "--title", "空调不冷", "--field", "category=booking", "--field", "level=l3",
+                "--field", "description=热", "--as", "club-agent-1", "--now", "2026-11-24T11:00"], desk)[0] == 0  # fmt: skip
+    assert run(["grade", "--now", "2026-11-24T11:00"], desk)[0] == 0
+    assert run(["comment", "2", "第一行\\n第二行", "--as", "club-agent-1", "--now", "2026-11-24T11:05"], desk)[0] == 0
+    assert run(["close", "2", "--as", "club-agent-1", "--now", "2026-11-24T11:10"], desk)[0] == 0
+
+
+def test_list_filters_and_prints_a_table_or_json(desk: Path) -> None:
+    _two_tickets(desk)
+    code, out, _ = run(["list", "--now", "2026-11-24T11:20"], desk)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["编号", "状态", "等级", "类型", "负责人", "超时", "标题"]
+    assert lines[1].startswith("#1 ") and "1小时5分钟" in lines[1] and lines[-1] == "共 1 张工单"
+    code, out, _ = run(["list", "--state", "all", "--json", "--now", "2026-11-24T11:20"], desk)
+    rows = json.loads(out)
+    assert [r["number"] for r in rows] == [1, 2] and rows[1]["state"] == "closed"
+    assert rows[0]["late"][0] == {"clock": "handoff", "cycle": 0, "due": "2026-11-24T10:15:00+08:00",
+                                  "late_by": 3900, "name": "转交责任部门"}  # fmt: skip
+    assert run(["list", "--state", "all", "--grade", "l3", "--json"], desk)[1].count('"number"') == 1
+    assert (
+        json.loads(run(["list", "--state", "all", "--late", "--json", "--now", "2026-11-24T11:20"], desk)[1])[0][
+            "number"
+        ]
+        == 1
+    )
+    assert json.loads(run(["list", "--label", "grade:l2", "--json"], desk)[1])[0]["number"] == 1
+    assert json.loads(run(["list", "--assignee", "nobody-here", "--json"], desk)[1]) == []
+    assert run(["list", "--assignee", "nobody-here"], desk)[1] == "没有符合条件的工单\n"
+
+
+def test_show_prints_the_conversation_without_hidden_markers(desk: Path) -> None:
+    _two_tickets(desk)
+    code, out, _ = run(["show", "2", "--now", "2026-11-24T11:20"], desk)
+    assert code == 0
+    talk = out.split("对话：\n", 1)[1]
+    assert "<!--" not in talk
+    assert "  — github-actions[bot]（服务台自动：status） · 2026-11-24 11:00\n" in talk
+    assert "  — club-agent-1 · 2026-11-24 11:05\n    第一行\n    第二行\n" in talk
+    data = json.loads(run(["show", "2", "--json", "--now", "2026-11-24T11:20"], desk)[1])
+    said = data["conversation"]
+    assert said[0]["by_grader"] is True and said[0]["marker"] == "status" and said[1]["by_grader"] is False
+    assert data["ticket"]["number"] == 2
+
+
+def test_late_lists_every_late_clock_of_every_ticket(desk: Path) -> None:
+    _open_leak(desk)
+    assert run(["grade", "--now", "2026-11-24T10:00"], desk)[0] == 0
+    code, out, _ = run(["late", "--now", "2026-11-24T13:00"], desk)
+    assert code == 0
+    assert out.splitlines() == [
+        "#1 [客户问题] 淋浴间漏水 · 等级 L2 中等 · 负责人 club-agent-2",
+        "  转交责任部门：期限 2026-11-24 10:15，已超时 2小时45分钟",
+        "  向客户更新进展：期限 2026-11-24 12:00，已超时 1小时",
+    ]
+    data = json.loads(run(["late", "--json", "--now", "2026-11-24T13:00"], desk)[1])
+    assert [c["clock"] for c in data[0]["late"]] == ["handoff", "customer_update"]
 
 
 def test_schema_is_json_for_editors(desk: Path) -> None:
@@ -125,7 +257,8 @@ def test_schema_is_json_for_editors(desk: Path) -> None:
 
 def test_click_group_lists_every_command() -> None:
     names = set(cli.commands)
-    assert {"init", "validate", "schema", "forms", "open", "comment", "grade", "show", "late", "demo"} <= names
+    assert {"init", "validate", "schema", "forms", "open", "comment", "grade", "list", "show", "late", "demo",
+            "publish", "run", "sync", "labels"} <= names  # fmt: skip
 
 
 def test_the_cli_reference_page_is_current() -> None:

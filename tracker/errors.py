@@ -54,3 +54,15 @@ class UsageError(TrackerError):
     """The command line asked for something inconsistent."""
 
     exit_code = 2
+
+
+class StoreMissing(UsageError):
+    """A command that reads the desk was pointed at a store that does not exist.
+
+    Only the commands that create a desk may create its store; a mistyped ``--db`` stops
+    here instead of leaving an empty store behind.
+    """
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint

@@ -7,17 +7,14 @@ that turns one into a message on stderr and an exit status.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 
 import click
 
 from tracker import __version__
+from tracker.cli import github, local, read, site
 from tracker.errors import TrackerError
-
-# Modules that contribute commands; each exposes COMMANDS: list[click.Command].
-_COMMAND_MODULES = ("tracker.cli.local", "tracker.cli.github", "tracker.cli.site")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,19 +23,8 @@ def cli() -> None:
     """A service desk that lives in a GitHub repository (or a local SQLite file)."""
 
 
-def _register() -> None:
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
+for _command in (*local.COMMANDS, *read.COMMANDS, *github.COMMANDS, *site.COMMANDS):
+    cli.add_command(_command)
 
 
 class _StderrHandler(logging.Handler):

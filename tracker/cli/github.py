@@ -12,34 +12,33 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tracker.config import Config, load_config
+from tracker.cli.common import (
+    CONFIG_OPTION,
+    JSON_OPTION,
+    NOW_OPTION,
+    VERBOSE_OPTION,
+    db_option,
+    kinds_text,
+    now_given,
+    print_json,
+    zoned,
+)
+from tracker.config import Config
 from tracker.errors import UsageError
 from tracker.github_hub import DEFAULT_API_URL, GitHubHub
+from tracker.i18n import Translator
 from tracker.ledger import Store
 
 DEFAULT_DB = ".tracker/ledger.db"
 DEFAULT_MIN_BUDGET = 50
 
-
-class IsoTime(click.ParamType):
-    """An ISO-8601 time; one without an offset is taken as UTC."""
-
-    name = "TIME"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, datetime):
-            return value
-        try:
-            parsed = datetime.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO time such as 2024-05-01T09:30:00+08:00", param, ctx)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+LEDGER_OPTION = db_option(DEFAULT_DB, "The ledger: a cache of the repository, rebuilt when missing.")
 
 
 def _connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,38 +46,26 @@ def _connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--repo",
             envvar="GITHUB_REPOSITORY",
+            show_envvar=True,
             metavar="OWNER/NAME",
-            help="The repository whose issues are the tickets [env: GITHUB_REPOSITORY].",
+            help="The repository whose issues are the tickets.",
         ),
         click.option(
             "--token",
             envvar="GITHUB_TOKEN",
-            show_envvar=False,
-            help="A token with issues: write [env: GITHUB_TOKEN].",
+            show_envvar=True,
+            help="A token with issues: write.",
         ),
         click.option(
             "--api-url",
             envvar="GITHUB_API_URL",
             default=DEFAULT_API_URL,
             show_default=True,
-            help="The REST API root (Enterprise: https://HOST/api/v3) [env: GITHUB_API_URL].",
+            show_envvar=True,
+            help="The REST API root (Enterprise: https://HOST/api/v3).",
         ),
-        click.option(
-            "--db",
-            envvar="TRACKER_DB",
-            default=DEFAULT_DB,
-            show_default=True,
-            type=click.Path(dir_okay=False),
-            help="The ledger: a cache of the repository, rebuilt when missing [env: TRACKER_DB].",
-        ),
-        click.option(
-            "--config",
-            "config_path",
-            default="tracker.yml",
-            show_default=True,
-            type=click.Path(dir_okay=False),
-            help="The policy file.",
-        ),
+        LEDGER_OPTION,
+        CONFIG_OPTION,
         click.option(
             "--min-budget",
             default=DEFAULT_MIN_BUDGET,
@@ -119,10 +106,6 @@ def _connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         fn = option(fn)
     return fn
-
-
-def _settings(config_path: str) -> Config:
-    return load_config(config_path)
 
 
 @contextmanager
@@ -170,8 +153,8 @@ def _connect(
 @contextmanager
 def _desk(cfg: Config, conn: dict[str, Any], now: datetime | None = None) -> Iterator[tuple[GitHubHub, Store]]:
     """The hub and the ledger for the connection options every GitHub command takes."""
-    options = {k: v for k, v in conn.items() if k not in ("db", "config_path")}
-    with _connect(cfg, now=now, **options) as hub, _ledger(conn["db"], hub.repo) as store:
+    options = {k: v for k, v in conn.items() if k not in ("db_path", "cfg")}
+    with _connect(cfg, now=now, **options) as hub, _ledger(str(conn["db_path"]), hub.repo) as store:
         yield hub, store
 
 
@@ -186,10 +169,11 @@ def _ledger(db: str, repo: str) -> Iterator[Store]:
         store.close()
 
 
-def _budget_line(stats: dict[str, Any]) -> str:
+def _budget_line(stats: dict[str, Any], locale: str) -> str:
+    _ = Translator(locale)
+    line = _("%(requests)s requests (%(writes)s writes)", requests=stats["requests"], writes=stats["writes"])
     left = stats.get("remaining")
-    tail = f", {left} left this hour" if left is not None else ""
-    return f"{stats['requests']} requests ({stats['writes']} writes){tail}"
+    return line + _(", %(left)s left this hour", left=left) if left is not None else line
 
 
 # --------------------------------------------------------------------------- sync
@@ -197,24 +181,25 @@ def _budget_line(stats: dict[str, Any]) -> str:
 
 @click.command("sync")
 @_connection_options
-@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def sync_command(as_json: bool, **conn: Any) -> None:
+@JSON_OPTION
+def sync_command(as_json: bool, cfg: Config, **conn: Any) -> None:
     """Mirror the repository's issues, comments and events into the ledger."""
     from tracker.sync import sync
 
-    cfg = _settings(conn["config_path"])
     with _desk(cfg, conn) as (hub, store):
         report = sync(hub, store)
         result = report.as_dict() | hub.stats.as_dict()
     if as_json:
-        click.echo(json.dumps(result, sort_keys=True))
+        print_json(result, one_line=True)
         return
-    kind = "full" if report.full else "incremental"
-    click.echo(
-        f"{kind} sync of {hub.repo}: {report.issues} issues, {report.comments} comments, "
-        f"{report.events} events read; {len(report.changed)} tickets changed; "
-        f"{_budget_line(result)}"
+    _ = Translator(cfg.locale)
+    head = (
+        _("full sync of %(repo)s", repo=hub.repo) if report.full else _("incremental sync of %(repo)s", repo=hub.repo)
     )
+    click.echo(head + _(
+        ": %(issues)s issues, %(comments)s comments, %(events)s events read; %(changed)s tickets changed; ",
+        issues=report.issues, comments=report.comments, events=report.events, changed=len(report.changed),
+    ) + _budget_line(result, cfg.locale))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- run
@@ -247,55 +232,61 @@ def _event_from(name: str | None, path: str | None) -> tuple[str, dict[str, Any]
 @click.option(
     "--event-name",
     envvar="GITHUB_EVENT_NAME",
-    help="issues or issue_comment: grade the one ticket of that event [env: GITHUB_EVENT_NAME].",
+    show_envvar=True,
+    help="issues or issue_comment: grade the one ticket of that event.",
 )
 @click.option(
     "--event-path",
     envvar="GITHUB_EVENT_PATH",
     type=click.Path(dir_okay=False),
-    help="The webhook payload of that event [env: GITHUB_EVENT_PATH].",
+    show_envvar=True,
+    help="The webhook payload of that event.",
 )
-@click.option("--now", type=IsoTime(), help="Grade as if it were this time (tests, replays).")
-@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing to GitHub.")
-@click.option("--run-id", envvar="GITHUB_RUN_ID", help="An id for the action log.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@NOW_OPTION
+@click.option("--dry-run", is_flag=True, help="Print the plan (every action); write nothing to GitHub.")
+@click.option("--run-id", envvar="GITHUB_RUN_ID", show_envvar=True, help="An id for the action log.")
+@VERBOSE_OPTION
+@JSON_OPTION
 def run_command(
     event_name: str | None,
     event_path: str | None,
-    now: datetime | None,
+    now: datetime,
     dry_run: bool,
     run_id: str | None,
+    verbose: bool,
     as_json: bool,
+    cfg: Config,
     **conn: Any,
 ) -> None:
     """Grade tickets and escalate: every open ticket, or the one ticket of an issue event."""
     from tracker.runner import new_run_id, run_event, run_scheduled
 
-    cfg = _settings(conn["config_path"])
     event = _event_from(event_name, event_path)
-    at = now or datetime.now(UTC)
-    with _desk(cfg, conn, now=now) as (hub, store):
-        rid = f"{run_id}-{new_run_id(at)}" if run_id else None
+    with _desk(cfg, conn, now=now if now_given() else None) as (hub, store):
+        rid = f"{run_id}-{new_run_id(now)}" if run_id else None
         if event is None:
-            summary = run_scheduled(cfg, hub, store, at, dry_run, run_id=rid)
+            summary = run_scheduled(cfg, hub, store, now, dry_run, run_id=rid)
         else:
-            summary = run_event(cfg, hub, store, event[0], event[1], at, dry_run, run_id=rid)
+            summary = run_event(cfg, hub, store, event[0], event[1], now, dry_run, run_id=rid)
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), sort_keys=True, ensure_ascii=False))
+        print_json(summary.as_dict(), one_line=True)
         return
+    _ = Translator(cfg.locale)
     for name in summary.labels_created:
-        click.echo(f"{'would create' if dry_run else 'created'} label {name}")
-    for line in summary.lines:
-        click.echo(line)
+        click.echo(_("would create label %(name)s", name=name) if dry_run else _("created label %(name)s", name=name))
+    if verbose or dry_run:
+        for line in summary.lines:
+            click.echo(line)
     if summary.ignored:
-        click.echo(f"nothing to do: {summary.ignored}")
+        click.echo(_("nothing to do: %(why)s", why=summary.ignored))
         return
-    verb = "would apply" if dry_run else "applied"
-    click.echo(
-        f"{summary.mode} run at {at.isoformat()}: graded {summary.graded} tickets, "
-        f"planned {summary.planned} actions, {verb} {summary.applied}; "
-        f"{_budget_line(summary.as_dict())}"
-    )
+    done = _("would apply %(n)s", n=summary.applied) if dry_run else _("applied %(n)s", n=summary.applied)
+    kinds = f" ({kinds_text(summary.lines, cfg.locale)})" if summary.lines else ""
+    click.echo(_(
+        "%(mode)s run at %(now)s: graded %(graded)s tickets, planned %(planned)s actions%(kinds)s, %(done)s, "
+        "%(errors)s errors; ", mode=summary.mode, now=zoned(now), graded=summary.graded, planned=summary.planned,
+        kinds=kinds, done=done, errors=len(summary.failures),
+    ) + _budget_line(summary.as_dict(), cfg.locale))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- labels
@@ -308,17 +299,17 @@ def labels_group() -> None:
 
 @labels_group.command("sync")
 @_connection_options
-def labels_sync_command(**conn: Any) -> None:
+def labels_sync_command(cfg: Config, **conn: Any) -> None:
     """Create every label the grader may set that the repository lacks."""
     from tracker.runner import sync_labels
 
-    cfg = _settings(conn["config_path"])
     with _desk(cfg, conn) as (hub, store):
         created = sync_labels(cfg, hub, store)
         stats = hub.stats.as_dict()
+    _ = Translator(cfg.locale)
     for name in created:
-        click.echo(f"created label {name}")
-    click.echo(f"{len(created)} labels created; {_budget_line(stats)}")
+        click.echo(_("created label %(name)s", name=name))
+    click.echo(_("%(n)s labels created; ", n=len(created)) + _budget_line(stats, cfg.locale))
 
 
 COMMANDS: list[click.Command] = [sync_command, run_command, labels_group]

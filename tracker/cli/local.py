@@ -1,50 +1,41 @@
-"""Commands for the policy file and the desk on one machine (the local SQLite store)."""
+"""Commands for the policy file and the desk on one machine (the local SQLite store).
+
+Only ``tracker open`` creates the store (with the first ticket); every other command needs
+it to exist, so a mistyped ``--db`` stops with a message instead of an empty store.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tracker import messages as msg
-from tracker.config import PRESETS, Config, json_schema, load_config, preset_path
+from tracker.cli.common import (
+    CONFIG_OPTION,
+    DB_OPTION,
+    JSON_OPTION,
+    NOW_OPTION,
+    VERBOSE_OPTION,
+    Progress,
+    action_kind,
+    config_path,
+    kinds_text,
+    local,
+    open_store,
+    print_json,
+)
+from tracker.config import PRESETS, Config, json_schema, preset_path
 from tracker.errors import UsageError
-from tracker.views import TicketView
+from tracker.i18n import Translator, format_names, gettext
+from tracker.model import Action
 
-CONFIG_OPTION = click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: os.environ.get("TRACKER_CONFIG", "tracker.yml"), show_default="tracker.yml",
-    help="The policy file.",
-)  # fmt: skip
-DB_OPTION = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: os.environ.get("TRACKER_DB", "tracker.db"), show_default="tracker.db",
-    help="The local store (created when missing).",
-)  # fmt: skip
-NOW_OPTION = click.option(
-    "--now", "now_text", metavar="ISO-TIME", default=None,
-    help="The time to act at, e.g. 2026-11-24T14:30 (default: the clock).",
-)  # fmt: skip
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 AS_OPTION = click.option("--as", "login", required=True, metavar="LOGIN", help="Who does it.")
-
-
-def parse_now(text: str | None, cfg: Config) -> datetime:
-    """``--now`` in the config's time zone when it carries no offset; the clock otherwise."""
-    if not text:
-        return datetime.now(cfg.tz)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--now {text!r} is not an ISO time such as 2026-11-24T14:30") from None
-    return value if value.tzinfo else value.replace(tzinfo=cfg.tz)
+ASSOCIATION_OPTION = click.option("--association", default=None, help="GitHub author_association to record.")
 
 
 def _association(cfg: Config, login: str, given: str | None) -> str:
@@ -53,32 +44,10 @@ def _association(cfg: Config, login: str, given: str | None) -> str:
     return "MEMBER" if cfg.is_staff_login(login) else "NONE"
 
 
-def _open_store(db_path: Path):
-    from tracker.ledger import Store
-
-    return Store(db_path)
-
-
-def _hub(store: Any, cfg: Config, at: datetime):
+def _hub(store: Any, cfg: Config, at: datetime) -> Any:
     from tracker.local_hub import LocalHub
 
     return LocalHub(store, cfg.bot.login, lambda: at)
-
-
-def _dump(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: _dump(v) for k, v in asdict(value).items()}
-    if isinstance(value, dict):
-        return {str(k): _dump(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_dump(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def print_json(value: Any) -> None:
-    click.echo(json.dumps(_dump(value), ensure_ascii=False, indent=2, sort_keys=True))
 
 
 # --------------------------------------------------------------------------- policy
@@ -92,7 +61,7 @@ def print_json(value: Any) -> None:
 )  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(preset: str, path: Path, force: bool) -> None:
-    """Write a starting tracker.yml from a preset."""
+    """Write a starting tracker.yml from a preset (the store comes with the first ticket)."""
     if path.exists() and not force:
         raise UsageError(f"{path} exists; pass --force to overwrite it")
     shutil.copyfile(preset_path(preset), path)
@@ -101,13 +70,14 @@ def init(preset: str, path: Path, force: bool) -> None:
 
 @click.command()
 @CONFIG_OPTION
-def validate(config_path: Path) -> None:
+def validate(cfg: Config) -> None:
     """Check a policy file; exit 2 naming file, key and fault when it is wrong."""
-    cfg = load_config(config_path)
-    click.echo(
-        f"{config_path}: ok ({len(cfg.grades)} grades, {len(cfg.clocks)} clocks, "
-        f"{len(cfg.forms)} forms, {len(cfg.roles)} roles)"
-    )
+    _ = Translator(cfg.locale)
+    click.echo(_(
+        "%(file)s: ok (%(grades)s grades, %(clocks)s clocks, %(forms)s forms, %(roles)s roles)",
+        file=config_path(), grades=len(cfg.grades), clocks=len(cfg.clocks), forms=len(cfg.forms),
+        roles=len(cfg.roles),
+    ))  # fmt: skip
 
 
 @click.command()
@@ -129,14 +99,13 @@ def schema(output: Path | None) -> None:
     default=Path(".github/ISSUE_TEMPLATE"), show_default=True,
 )  # fmt: skip
 @click.option("--check", is_flag=True, help="Fail if the files differ from the config.")
-def forms(config_path: Path, directory: Path, check: bool) -> None:
+def forms(cfg: Config, directory: Path, check: bool) -> None:
     """Generate the GitHub issue forms from the config."""
     from tracker.forms import write_issue_forms
 
-    cfg = load_config(config_path)
-    paths = write_issue_forms(cfg, directory, check=check)
-    verb = "up to date" if check else "wrote"
-    click.echo(f"{verb}: {', '.join(str(p) for p in paths)}")
+    _ = Translator(cfg.locale)
+    paths = format_names((str(p) for p in write_issue_forms(cfg, directory, check=check)), cfg.locale)
+    click.echo(_("up to date: %(paths)s", paths=paths) if check else _("wrote: %(paths)s", paths=paths))
 
 
 # --------------------------------------------------------------------------- local desk
@@ -149,34 +118,37 @@ def forms(config_path: Path, directory: Path, check: bool) -> None:
 @click.option("--title", required=True)
 @click.option("--field", "fields", multiple=True, metavar="ID=VALUE", help="An answer; repeat.")
 @AS_OPTION
-@click.option("--association", default=None, help="GitHub author_association to record.")
+@ASSOCIATION_OPTION
 @NOW_OPTION
-def open_(config_path, db_path, form_id, title, fields, login, association, now_text) -> None:
-    """Open a ticket with the same answers as the issue form."""
+def open_(
+    cfg: Config, db_path: Path, form_id: str, title: str, fields: tuple[str, ...], login: str,
+    association: str | None, now: datetime,
+) -> None:  # fmt: skip
+    """Open a ticket with the same answers as the issue form (the first one creates the store)."""
     from tracker.intake import render_body
     from tracker.labels import type_label
 
-    cfg = load_config(config_path)
+    _ = Translator(cfg.locale)
     if form_id not in cfg.form_by_id:
-        raise UsageError(f"no form {form_id!r}; forms are: {', '.join(cfg.form_by_id)}")
+        raise UsageError(_("no form '%(form)s'; forms are: %(forms)s", form=form_id,
+                           forms=format_names(cfg.form_by_id, cfg.locale)))  # fmt: skip
     answers: dict[str, Any] = {}
     for item in fields:
         key, sep, value = item.partition("=")
         if not sep:
-            raise UsageError(f"--field {item!r} must look like ID=VALUE")
+            raise UsageError(_("--field '%(item)s' must look like ID=VALUE", item=item))
         if key not in cfg.fields:
-            raise UsageError(f"--field {key!r}: no such field; fields are: {', '.join(cfg.fields)}")
+            raise UsageError(_("--field '%(key)s': no such field; fields are: %(fields)s", key=key,
+                               fields=format_names(cfg.fields, cfg.locale)))  # fmt: skip
         answers[key] = value
     form = cfg.form_by_id[form_id]
-    at = parse_now(now_text, cfg)
-    with _open_store(db_path) as store:
-        hub = _hub(store, cfg, at)
-        number = hub.open_ticket(
+    with open_store(db_path, cfg, create=True) as store:
+        number = _hub(store, cfg, now).open_ticket(
             form.title_prefix + title, render_body(cfg, form_id, answers), login,
             labels=(type_label(cfg, form.type), *form.labels),
-            association=_association(cfg, login, association), at=at,
+            association=_association(cfg, login, association), at=now,
         )  # fmt: skip
-    click.echo(f"opened #{number}")
+    click.echo(_("opened #%(number)s", number=number))
 
 
 @click.command()
@@ -185,17 +157,17 @@ def open_(config_path, db_path, form_id, title, fields, login, association, now_
 @click.argument("number", type=int)
 @click.argument("text")
 @AS_OPTION
-@click.option("--association", default=None, help="GitHub author_association to record.")
+@ASSOCIATION_OPTION
 @NOW_OPTION
-def comment(config_path, db_path, number, text, login, association, now_text) -> None:
+def comment(
+    cfg: Config, db_path: Path, number: int, text: str, login: str, association: str | None, now: datetime
+) -> None:
     """Comment on a ticket (staff commands such as /resolve work here too)."""
-    cfg = load_config(config_path)
-    at = parse_now(now_text, cfg)
-    with _open_store(db_path) as store:
-        c = _hub(store, cfg, at).add_comment(
-            number, login, text.replace("\\n", "\n"), _association(cfg, login, association), at=at
+    with open_store(db_path, cfg) as store:
+        c = _hub(store, cfg, now).add_comment(
+            number, login, text.replace("\\n", "\n"), _association(cfg, login, association), at=now
         )
-    click.echo(f"commented on #{number} (comment {c.id})")
+    click.echo(gettext(cfg.locale, "commented on #%(number)s (comment %(id)s)", number=number, id=c.id))
 
 
 @click.command()
@@ -206,13 +178,14 @@ def comment(config_path, db_path, number, text, login, association, now_text) ->
 @click.option("--remove", multiple=True, help="Label to remove; repeat.")
 @AS_OPTION
 @NOW_OPTION
-def label(config_path, db_path, number, add, remove, login, now_text) -> None:
+def label(
+    cfg: Config, db_path: Path, number: int, add: tuple[str, ...], remove: tuple[str, ...], login: str,
+    now: datetime,
+) -> None:  # fmt: skip
     """Add or remove labels on a ticket as a person."""
-    cfg = load_config(config_path)
-    at = parse_now(now_text, cfg)
-    with _open_store(db_path) as store:
-        _hub(store, cfg, at).label(number, add, remove, login, at=at)
-    click.echo(f"labelled #{number}")
+    with open_store(db_path, cfg) as store:
+        _hub(store, cfg, now).label(number, add, remove, login, at=now)
+    click.echo(gettext(cfg.locale, "labelled #%(number)s", number=number))
 
 
 @click.command()
@@ -222,13 +195,12 @@ def label(config_path, db_path, number, add, remove, login, now_text) -> None:
 @click.option("--to", "people", multiple=True, required=True, help="Login to assign; repeat.")
 @AS_OPTION
 @NOW_OPTION
-def assign(config_path, db_path, number, people, login, now_text) -> None:
+def assign(cfg: Config, db_path: Path, number: int, people: tuple[str, ...], login: str, now: datetime) -> None:
     """Assign people to a ticket (an engineer taking it)."""
-    cfg = load_config(config_path)
-    at = parse_now(now_text, cfg)
-    with _open_store(db_path) as store:
-        _hub(store, cfg, at).assign(number, people, (), login, at=at)
-    click.echo(f"assigned #{number} to {', '.join(people)}")
+    with open_store(db_path, cfg) as store:
+        _hub(store, cfg, now).assign(number, people, (), login, at=now)
+    click.echo(gettext(cfg.locale, "assigned #%(number)s to %(people)s", number=number,
+                                      people=format_names(people, cfg.locale)))  # fmt: skip
 
 
 @click.command()
@@ -238,13 +210,11 @@ def assign(config_path, db_path, number, people, login, now_text) -> None:
 @AS_OPTION
 @click.option("--reason", type=click.Choice(["completed", "not_planned"]), default="completed")
 @NOW_OPTION
-def close(config_path, db_path, number, login, reason, now_text) -> None:
+def close(cfg: Config, db_path: Path, number: int, login: str, reason: str, now: datetime) -> None:
     """Close a ticket as a person."""
-    cfg = load_config(config_path)
-    at = parse_now(now_text, cfg)
-    with _open_store(db_path) as store:
-        _hub(store, cfg, at).close_ticket(number, login, reason, at=at)
-    click.echo(f"closed #{number}")
+    with open_store(db_path, cfg) as store:
+        _hub(store, cfg, now).close_ticket(number, login, reason, at=now)
+    click.echo(gettext(cfg.locale, "closed #%(number)s", number=number))
 
 
 @click.command()
@@ -253,144 +223,55 @@ def close(config_path, db_path, number, login, reason, now_text) -> None:
 @click.argument("number", type=int)
 @AS_OPTION
 @NOW_OPTION
-def reopen(config_path, db_path, number, login, now_text) -> None:
+def reopen(cfg: Config, db_path: Path, number: int, login: str, now: datetime) -> None:
     """Reopen a ticket as a person."""
-    cfg = load_config(config_path)
-    at = parse_now(now_text, cfg)
-    with _open_store(db_path) as store:
-        _hub(store, cfg, at).reopen_ticket(number, login, at=at)
-    click.echo(f"reopened #{number}")
+    with open_store(db_path, cfg) as store:
+        _hub(store, cfg, now).reopen_ticket(number, login, at=now)
+    click.echo(gettext(cfg.locale, "reopened #%(number)s", number=number))
+
+
+def outcome_record(action: Action, line: str, outcome: str) -> dict[str, Any]:
+    """One planned action for scripts: its kind, ticket number, ids and labels, and what it did."""
+    return {"kind": action_kind(line), "outcome": outcome, **asdict(action)}
 
 
 @click.command(name="grade")
 @CONFIG_OPTION
 @DB_OPTION
 @NOW_OPTION
-@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the plan (every action); write nothing.")
+@VERBOSE_OPTION
 @JSON_OPTION
-def grade_cmd(config_path, db_path, now_text, dry_run, as_json) -> None:
-    """Run the grader over the local store at --now."""
+def grade_cmd(cfg: Config, db_path: Path, now: datetime, dry_run: bool, verbose: bool, as_json: bool) -> None:
+    """Run the grader over the local store at --now; print a summary (--verbose: every action)."""
     from tracker.desk import run_grader
 
-    cfg = load_config(config_path)
-    now = parse_now(now_text, cfg)
-    show_progress = sys.stderr.isatty() and not as_json
-    with _open_store(db_path) as store:
-        if show_progress:
-            with click.progressbar(length=1, label="grading", file=sys.stderr) as bar:
-                result = run_grader(store, cfg, now, dry_run=dry_run)
-                bar.update(1)
-        else:
-            result = run_grader(store, cfg, now, dry_run=dry_run)
+    _ = Translator(cfg.locale)
+    progress = Progress(_("grading, actions so far"), enabled=not as_json)
+    with open_store(db_path, cfg) as store:
+        try:
+            result = run_grader(store, cfg, now, dry_run=dry_run, on_action=progress.step)
+        finally:
+            progress.done()
+    pairs = [(o, line) for r in result.reports for o, line in zip(r.outcomes, r.lines(), strict=True)]
     if as_json:
         print_json({"run_id": result.run_id, "dry_run": dry_run, "actions": result.actions,
-                    "writes": result.writes, "notes": result.notes,
-                    "outcomes": [o for r in result.reports for _, o in r.outcomes]})  # fmt: skip
+                    "writes": result.writes, "notes": result.notes, "now": now,
+                    "outcomes": [outcome_record(a, line, o) for (a, o), line in pairs]})  # fmt: skip
         return
-    for report in result.reports:
-        for line in report.lines():
+    lines = [line for _pair, line in pairs]
+    if verbose or dry_run:
+        for line in lines:
             click.echo(line)
-    verb = "would write" if dry_run else "wrote"
-    click.echo(f"graded at {msg.fmt_time(now)}: {result.actions} actions, {verb} {result.writes}")
-
-
-@click.command()
-@CONFIG_OPTION
-@DB_OPTION
-@click.argument("number", type=int)
-@NOW_OPTION
-@JSON_OPTION
-def show(config_path, db_path, number, now_text, as_json) -> None:
-    """Show one ticket with its grade and clocks."""
-    from tracker.desk import gradable
-    from tracker.engine import assess
-
-    cfg = load_config(config_path)
-    now = parse_now(now_text, cfg)
-    with _open_store(db_path) as store:
-        ticket = store.ticket(number)
-        view = assess(ticket, cfg, now, context=gradable(store, now))
-    if as_json:
-        print_json(view)
-        return
-    click.echo(render_view(view, cfg))
-
-
-def render_view(view: TicketView, cfg: Config) -> str:
-    """A ticket and its clocks as a plain-text table."""
-    loc = cfg.locale
-    grade = cfg.grade_by_id[view.grade].label(loc) if view.grade else "-"
-    final = cfg.grade_by_id[view.final_grade].label(loc) if view.final_grade else "-"
-    lines = [
-        f"#{view.number} {view.title}",
-        f"  state: {view.state}   grade: {grade}   final: {final}   type: {view.type or '-'}"
-        f"   category: {view.category or '-'}",
-        f"  opened: {msg.fmt_time(view.opened_at)}   resolved: "
-        f"{msg.fmt_time(view.resolved_at) if view.resolved_at else '-'}"
-        f"   rating: {view.rating if view.rating is not None else '-'}",
-    ]
-    if view.missing or view.invalid:
-        lines.append(f"  missing: {', '.join(view.missing) or '-'}   invalid: "
-                     f"{', '.join(f for f, _ in view.invalid) or '-'}")  # fmt: skip
-    if view.incident_key:
-        lines.append(f"  incident: {view.incident_key}")
-    if view.clocks:
-        rows = [("clock", "round", "started", "due", "stopped", "status", "late by")]
-        for c in view.clocks:
-            rows.append((
-                c.name, str(c.cycle + 1), msg.fmt_time(c.started), msg.fmt_time(c.due),
-                msg.fmt_time(c.stopped) if c.stopped else "-", c.status,
-                msg.fmt_span(c.late_by, loc) if c.late_by else "-",
-            ))  # fmt: skip
-        widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-        for r in rows:
-            lines.append("  " + "  ".join(_pad(cell, w) for cell, w in zip(r, widths, strict=True)))
-        for e in view.escalations:
-            lines.append(f"  escalated: {e.clock} step {e.step + 1} at {msg.fmt_time(e.at)}")
-    else:
-        lines.append("  no clocks")
-    return "\n".join(lines)
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
-@click.command()
-@CONFIG_OPTION
-@DB_OPTION
-@NOW_OPTION
-@JSON_OPTION
-def late(config_path, db_path, now_text, as_json) -> None:
-    """List open tickets with a clock past due, most overdue first."""
-    from tracker.desk import late as late_views
-
-    cfg = load_config(config_path)
-    now = parse_now(now_text, cfg)
-    with _open_store(db_path) as store:
-        found = late_views(store, cfg, now)
-    if as_json:
-        print_json([
-            {"number": v.number, "title": v.title, "grade": v.grade,
-             "late": [{"clock": c.id, "due": c.due, "late_by": c.late_by}
-                      for c in v.clocks if c.status == "late"]}
-            for v in found
-        ])  # fmt: skip
-        return
-    if not found:
-        click.echo("nothing is late")
-        return
-    for v in found:
-        worst = max((c for c in v.clocks if c.status == "late"), key=lambda c: c.late_by)
-        click.echo(f"#{v.number} [{v.grade}] {v.title} — {worst.name} due "
-                   f"{msg.fmt_time(worst.due)}, late by {msg.fmt_span(worst.late_by, cfg.locale)}")  # fmt: skip
+    tickets = len({line.split(" ", 1)[0] for line in lines})
+    summary = _.plural(
+        "graded at %(now)s: %(n)s ticket changed", "graded at %(now)s: %(n)s tickets changed", tickets,
+        now=local(now, cfg),
+    ) + _(", ") + _.plural("%(n)s action", "%(n)s actions", result.actions)  # fmt: skip
+    if lines:
+        summary += f" ({kinds_text(lines, cfg.locale)})"
+    written = _("would write %(n)s", n=result.writes) if dry_run else _("wrote %(n)s", n=result.writes)
+    click.echo(f"{summary}{_(', ')}{written}")
 
 
 @click.command()
@@ -408,5 +289,5 @@ def demo(out: Path, only: tuple[str, ...], step: int, site: bool) -> None:
     run_demo(out, presets=only or PRESETS, step_minutes=step, site=site, echo=click.echo)
 
 
-COMMANDS = [init, validate, schema, forms, open_, comment, label, assign, close, reopen,
-            grade_cmd, show, late, demo]  # fmt: skip
+COMMANDS: list[click.Command] = [init, validate, schema, forms, open_, comment, label, assign, close,
+                                 reopen, grade_cmd, demo]  # fmt: skip

@@ -7,51 +7,24 @@ runs ``mkdocs build --strict`` on them in a separate Python process.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from tracker.config import Config, load_config
-from tracker.errors import NotFound, UsageError
-
-_NO_STORE = {
-    "zh": "找不到工单库 {path}：先运行 tracker sync（GitHub）或在本地创建工单",
-    "en": "no store at {path}: run tracker sync (GitHub) or open tickets locally first",
-}
-_BUILT = {"zh": "站点已生成：{site}", "en": "Site built in {site}"}
-
-
-def _now(text: str | None, cfg: Config) -> datetime:
-    if not text:
-        return datetime.now(cfg.tz)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--now {text!r} is not an ISO time such as 2026-11-24T14:30") from None
-    return value if value.tzinfo else value.replace(tzinfo=cfg.tz)
+from tracker.cli.common import CONFIG_OPTION, DB_OPTION, NOW_OPTION, open_store
+from tracker.config import Config
+from tracker.i18n import Translator
 
 
 @click.command("publish")
-@click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: os.environ.get("TRACKER_DB", "tracker.db"), show_default="tracker.db",
-    help="The store to read tickets from [env: TRACKER_DB].",
-)  # fmt: skip
-@click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: os.environ.get("TRACKER_CONFIG", "tracker.yml"), show_default="tracker.yml",
-    help="The policy file.",
-)  # fmt: skip
+@DB_OPTION
+@CONFIG_OPTION
 @click.option(
     "--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("docs"),
     show_default=True, help="The MkDocs docs folder; mkdocs.yml is written beside it.",
 )  # fmt: skip
-@click.option(
-    "--now", "now_text", metavar="ISO-TIME", default=None,
-    help="The time to publish at, e.g. 2026-11-24T14:30 (default: the clock).",
-)  # fmt: skip
+@NOW_OPTION
 @click.option(
     "--build/--no-build", default=False, show_default=True,
     help="Also run mkdocs build --strict on the result.",
@@ -62,32 +35,28 @@ def _now(text: str | None, cfg: Config) -> datetime:
 )  # fmt: skip
 def publish_command(
     db_path: Path,
-    config_path: Path,
+    cfg: Config,
     docs_dir: Path,
-    now_text: str | None,
+    now: datetime,
     build: bool,
     site_dir: Path | None,
 ) -> None:
     """Write the knowledge base, incidents and reports pages, and mkdocs.yml."""
     from tracker.engine import assess_all
-    from tracker.ledger import Store
     from tracker.publish import publish, run_mkdocs
 
-    cfg = load_config(config_path)
-    now = _now(now_text, cfg)
-    if not db_path.exists():
-        raise NotFound(_NO_STORE[cfg.locale].format(path=db_path))
-    with Store(db_path) as store:
+    _ = Translator(cfg.locale)
+    with open_store(db_path, cfg) as store:
         tickets = store.tickets()
     views = assess_all(tickets, cfg, now)
     result = publish(views, cfg, docs_dir, now)
     click.echo(result.summary(cfg.locale))
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_("note: %(note)s", note=note), err=True)
     if build:
         config_file = docs_dir.parent / "mkdocs.yml"
         run_mkdocs(config_file, site_dir)
-        click.echo(_BUILT[cfg.locale].format(site=site_dir or config_file.parent / "site"))
+        click.echo(_("Site built in %(site)s", site=site_dir or config_file.parent / "site"))
 
 
 COMMANDS: list[click.Command] = [publish_command]
