@@ -15,12 +15,7 @@ import click
 
 from tracker.config import Config, load_config
 from tracker.errors import NotFound, UsageError
-
-_NO_STORE = {
-    "zh": "找不到工单库 {path}：先运行 tracker sync（GitHub）或在本地创建工单",
-    "en": "no store at {path}: run tracker sync (GitHub) or open tickets locally first",
-}
-_BUILT = {"zh": "站点已生成：{site}", "en": "Site built in {site}"}
+from tracker.i18n import gettext
 
 
 def _now(text: str | None, cfg: Config) -> datetime:
@@ -76,7 +71,13 @@ def publish_command(
     cfg = load_config(config_path)
     now = _now(now_text, cfg)
     if not db_path.exists():
-        raise NotFound(_NO_STORE[cfg.locale].format(path=db_path))
+        raise NotFound(
+            gettext(
+                cfg.locale,
+                "no store at %(path)s: run tracker sync (GitHub) or open tickets locally first",
+                path=db_path,
+            )
+        )
     with Store(db_path) as store:
         tickets = store.tickets()
     views = assess_all(tickets, cfg, now)
@@ -87,7 +88,7 @@ def publish_command(
     if build:
         config_file = docs_dir.parent / "mkdocs.yml"
         run_mkdocs(config_file, site_dir)
-        click.echo(_BUILT[cfg.locale].format(site=site_dir or config_file.parent / "site"))
+        click.echo(gettext(cfg.locale, "Site built in %(site)s", site=site_dir or config_file.parent / "site"))
 
 
 COMMANDS: list[click.Command] = [publish_command]
