@@ -40,15 +40,25 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader
 
 from tracker.config import Config, FormField
 from tracker.errors import TrackerError
+from tracker.i18n import (
+    DEFAULT_LOCALE,
+    N_,
+    SOURCE_LOCALE,
+    Translator,
+    environment,
+    format_names,
+    format_span,
+    format_time,
+)
 from tracker.redact import inert_inline, inert_markdown, plain_text, redact
 from tracker.views import ClockView, Command, TicketView
 
@@ -70,184 +80,12 @@ RECENT_DAYS = 30  # resolved incidents and problems stay listed this long
 REPORT_GRACE = timedelta(hours=24)  # a post-incident report is due this long after recovery
 GENERATED_DIRS = ("kb", "incidents", "reports")
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "zh": {
-        "notice": "由 tracker publish 生成，手工修改会被覆盖；删除本行即改为手工维护",
-        "home": "首页",
-        "kb": "知识库",
-        "kb_intro": "已解决问题的原因与解决方法，按分类和标签浏览，也可以直接搜索。",
-        "tags": "标签",
-        "tags_intro": "按标签浏览知识库文章。",
-        "known": "已知问题",
-        "known_intro": "正在处理的问题和事件及其当前状态；问题解决后会写入知识库并在此更新状态。",
-        "known_open": "处理中",
-        "known_resolved": "近期已解决",
-        "incidents": "事件",
-        "reports": "报告",
-        "reports_intro": "服务台的周报和月报，按日期归档。",
-        "no_reports": "暂无报告。",
-        "weekly": "周报",
-        "monthly": "月报",
-        "weekly_title": "{year} 年第 {week} 周周报",
-        "monthly_title": "{year} 年 {month} 月月报",
-        "year": "{year} 年",
-        "month": "{month} 月",
-        "categories": "分类",
-        "uncategorized": "未分类",
-        "articles_count": "{n} 篇",
-        "no_articles": "暂无文章。",
-        "latest": "最近更新",
-        "symptoms": "症状",
-        "cause": "原因",
-        "resolution": "解决方法",
-        "workaround": "临时解决方法",
-        "related": "相关工单",
-        "last_updated": "最后更新",
-        "category": "分类",
-        "type": "类型",
-        "ticket": "工单",
-        "nothing": "（暂无）",
-        "status": "状态",
-        "st_investigating": "调查中",
-        "st_cause": "已查明原因",
-        "st_workaround": "有临时解决方法",
-        "st_resolved": "已解决",
-        "open_incidents": "进行中的事件",
-        "no_open_incidents": "当前没有进行中的事件。",
-        "recent_incidents": "近期已恢复的事件",
-        "no_recent_incidents": "近 {days} 天没有已恢复的事件。",
-        "grade": "级别",
-        "final_grade": "最终级别",
-        "scope": "影响范围",
-        "scope_text": "{n} 张关联工单",
-        "started": "开始时间",
-        "recovered": "恢复时间",
-        "time_to_recover": "恢复用时",
-        "time_to_repair": "修复用时",
-        "wording": "对外说明",
-        "updates": "进展",
-        "report": "事后报告",
-        "report_page": "查看报告",
-        "report_missing": "待提交",
-        "report_overdue": "已逾期",
-        "report_done": "已提交",
-        "report_overdue_note": "事后报告应在 {due} 前提交，现已逾期 {late}。",
-        "report_pending_note": "事后报告尚未提交，应在 {due} 前提交。",
-        "report_after_recovery": "事件恢复后 24 小时内提交事后报告。",
-        "report_must_contain": "报告须包含：",
-        "impact": "影响",
-        "fix": "修复",
-        "measures": "改进措施",
-        "overview": "概况",
-        "as_of": "数据截至 {time}。",
-        "ongoing": "进行中",
-        "home_intro": "欢迎使用{name}。",
-        "home_kb": "知识库：{n} 篇文章",
-        "home_known": "已知问题：{n} 个正在处理",
-        "home_incidents": "事件：{n} 个进行中",
-        "home_reports": "报告：{w} 份周报、{m} 份月报",
-        "list_sep": "、",
-        "colon": "：",
-        "note_no_reports": "tracker.reports 不可用：未生成周报和月报",
-        "note_config_kept": "{file} 没有 {mark} 标记行：保持原样",
-        "note_hand_kept": "{file} 是手写页面：未用生成的页面替换",
-        "item": "项目",
-        "value": "内容",
-        "yes": "是",
-        "no": "否",
-    },
-    "en": {
-        "notice": "written by tracker publish; edits are overwritten, delete this line to keep the file",
-        "home": "Home",
-        "kb": "Knowledge base",
-        "kb_intro": "Causes and fixes of solved problems: browse by category or tag, or search.",
-        "tags": "Tags",
-        "tags_intro": "Knowledge base articles by tag.",
-        "known": "Known problems",
-        "known_intro": "Problems and incidents being worked on, with their current status. "
-        "A problem enters the knowledge base and its status here is updated when it is solved.",
-        "known_open": "Open",
-        "known_resolved": "Recently solved",
-        "incidents": "Incidents",
-        "reports": "Reports",
-        "reports_intro": "The desk's weekly and monthly reports, archived by date.",
-        "no_reports": "No reports yet.",
-        "weekly": "Weekly reports",
-        "monthly": "Monthly reports",
-        "weekly_title": "Weekly report {year}-W{week:02d}",
-        "monthly_title": "Monthly report {year}-{month:02d}",
-        "year": "{year}",
-        "month": "{month_name}",
-        "categories": "Categories",
-        "uncategorized": "Uncategorized",
-        "articles_count": "{n} articles",
-        "no_articles": "No articles yet.",
-        "latest": "Recently updated",
-        "symptoms": "Symptoms",
-        "cause": "Cause",
-        "resolution": "Resolution",
-        "workaround": "Workaround",
-        "related": "Related tickets",
-        "last_updated": "Last updated",
-        "category": "Category",
-        "type": "Type",
-        "ticket": "Ticket",
-        "nothing": "(none yet)",
-        "status": "Status",
-        "st_investigating": "investigating",
-        "st_cause": "cause found",
-        "st_workaround": "workaround available",
-        "st_resolved": "solved",
-        "open_incidents": "Open incidents",
-        "no_open_incidents": "No incident is open.",
-        "recent_incidents": "Recently recovered",
-        "no_recent_incidents": "No incident recovered in the last {days} days.",
-        "grade": "Grade",
-        "final_grade": "Final grade",
-        "scope": "Scope",
-        "scope_text": "{n} linked tickets",
-        "started": "Started",
-        "recovered": "Recovered",
-        "time_to_recover": "Time to recover",
-        "time_to_repair": "Time to repair",
-        "wording": "Customer notice",
-        "updates": "Updates",
-        "report": "Post-incident report",
-        "report_page": "read the report",
-        "report_missing": "pending",
-        "report_overdue": "overdue",
-        "report_done": "submitted",
-        "report_overdue_note": "The post-incident report was due by {due} and is {late} overdue.",
-        "report_pending_note": "The post-incident report is not in yet; it is due by {due}.",
-        "report_after_recovery": "A post-incident report is due within 24 hours of recovery.",
-        "report_must_contain": "The report must cover:",
-        "impact": "Impact",
-        "fix": "Fix",
-        "measures": "Measures",
-        "overview": "Overview",
-        "as_of": "Data as of {time}.",
-        "ongoing": "ongoing",
-        "home_intro": "Welcome to {name}.",
-        "home_kb": "Knowledge base: {n} articles",
-        "home_known": "Known problems: {n} open",
-        "home_incidents": "Incidents: {n} open",
-        "home_reports": "Reports: {w} weekly, {m} monthly",
-        "list_sep": ", ",
-        "colon": ": ",
-        "note_no_reports": "tracker.reports is not available: no weekly or monthly reports written",
-        "note_config_kept": "{file} has no {mark} line: left as it is",
-        "note_hand_kept": "{file} is hand-written: not replaced by the generated page",
-        "item": "Item",
-        "value": "Value",
-        "yes": "yes",
-        "no": "no",
-    },
-}
-
-_MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+# The months by name: a month's label in the reports archive.
+MONTHS = (
+    N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+    N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
 )  # fmt: skip
+NO_REPORTS = N_("tracker.reports is not available: no weekly or monthly reports written")
 
 
 class SiteBuildError(TrackerError):
@@ -307,10 +145,13 @@ class PublishResult:
     def reports(self) -> int:
         return self.weekly_reports + self.monthly_reports
 
-    def summary(self, locale: str = "zh") -> str:
+    def summary(self, locale: str = DEFAULT_LOCALE) -> str:
         """Two lines for people: what was published, and what happened to the files."""
-        text = SUMMARY[locale if locale in SUMMARY else "zh"]
-        first = text["summary"].format(
+        _ = Translator(locale)
+        first = _(
+            "Published: %(articles)s knowledge base articles (%(hand)s more hand-written), "
+            "%(known)s known problems, %(open)s open incidents, %(pages)s post-incident report pages, "
+            "%(weeks)s weekly and %(months)s monthly reports.",
             articles=self.articles,
             hand=self.hand_articles,
             known=self.known_problems,
@@ -319,7 +160,8 @@ class PublishResult:
             weeks=self.weekly_reports,
             months=self.monthly_reports,
         )
-        second = text["files"].format(
+        second = _(
+            "Files: %(written)s written, %(unchanged)s unchanged, %(removed)s removed, %(kept)s hand-written kept.",
             written=len(self.written),
             unchanged=len(self.unchanged),
             removed=len(self.removed),
@@ -328,22 +170,7 @@ class PublishResult:
         return f"{first}\n{second}"
 
     def __str__(self) -> str:
-        return self.summary("en")
-
-
-SUMMARY: dict[str, dict[str, str]] = {
-    "zh": {
-        "summary": "已发布：知识库文章 {articles} 篇（另有手写 {hand} 篇），已知问题 {known} 个，"
-        "进行中事件 {open} 个，事后报告页 {pages} 个，周报 {weeks} 份，月报 {months} 份。",
-        "files": "文件：写入 {written}，未变 {unchanged}，删除 {removed}，保留手写 {kept}。",
-    },
-    "en": {
-        "summary": "Published: {articles} knowledge base articles ({hand} more hand-written), "
-        "{known} known problems, {open} open incidents, {pages} post-incident report pages, "
-        "{weeks} weekly and {months} monthly reports.",
-        "files": "Files: {written} written, {unchanged} unchanged, {removed} removed, {kept} hand-written kept.",
-    },
-}
+        return self.summary(SOURCE_LOCALE)
 
 
 # ----------------------------------------------------------------------------- text helpers
@@ -407,7 +234,7 @@ class _Site:
         self.cfg = cfg
         self.now = now
         self.locale = cfg.locale
-        self.t = MESSAGES[self.locale]
+        self._ = Translator(self.locale)
         self.tz = cfg.tz
         self.views = sorted(views, key=lambda v: v.number)
         self.by_number = {v.number: v for v in self.views}
@@ -464,7 +291,7 @@ class _Site:
 
     def category_label(self, cid: str) -> str:
         if not cid:
-            return self.t["uncategorized"]
+            return self._("Uncategorized")
         c = self.categories.get(cid)
         return safe_title(c.label(self.locale) if c else cid)
 
@@ -475,7 +302,7 @@ class _Site:
         return safe_title(ty.label(self.locale) if ty else tid)
 
     def time(self, t: datetime | None) -> str:
-        return t.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if t else "—"
+        return format_time(t.astimezone(self.tz)) if t else "—"
 
     def date(self, t: datetime | None) -> str:
         return t.astimezone(self.tz).strftime("%Y-%m-%d") if t else "—"
@@ -484,7 +311,7 @@ class _Site:
         return format_span(seconds, self.locale)
 
     def join(self, items: Iterable[str]) -> str:
-        return self.t["list_sep"].join(items)
+        return format_names(items, self.locale)
 
     # -- ticket facts and texts
 
@@ -497,7 +324,7 @@ class _Site:
             if fid in self.private_fields or fid not in v.facts:
                 continue
             fld = self.cfg.fields.get(fid)
-            shown = _fact_display(v.facts[fid], fld, self.locale, self.t)
+            shown = _fact_display(v.facts[fid], fld, self._)
             if not shown.strip():
                 continue
             label = fld.text(self.locale) if fld else fid
@@ -603,14 +430,14 @@ def _fact_strings(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _fact_display(value: Any, fld: FormField | None, locale: str, t: Mapping[str, str]) -> str:
-    options = {o.id: o.label(locale) for o in fld.options} if fld else {}
+def _fact_display(value: Any, fld: FormField | None, _: Translator) -> str:
+    options = {o.id: o.label(_.locale) for o in fld.options} if fld else {}
 
     def one(item: Any) -> str:
         if isinstance(item, bool):
-            return t["yes"] if item else t["no"]
+            return _("yes") if item else _("no")
         if isinstance(item, datetime):
-            return item.strftime("%Y-%m-%d %H:%M")
+            return format_time(item)
         if isinstance(item, float) and fld is not None and fld.kind == "ratio":
             return f"{item:.2%}" if item <= 1 else f"{item:g}%"
         if isinstance(item, str | int | float):
@@ -621,36 +448,24 @@ def _fact_display(value: Any, fld: FormField | None, locale: str, t: Mapping[str
         return ""
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return t["list_sep"].join(one(i) for i in items)
+        return format_names((one(i) for i in items), _.locale)
     return one(value)
-
-
-def format_span(seconds: float, locale: str) -> str:
-    """A duration for people: ``1天2小时5分钟`` / ``1 d 2 h 5 min``."""
-    minutes = max(0, round(seconds / 60))
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    units = ("天", "小时", "分钟") if locale == "zh" else (" d", " h", " min")
-    parts = [f"{n}{u}" for n, u in zip((days, hours, mins), units, strict=True) if n]
-    if not parts:
-        parts = [f"0{units[2]}"]
-    return ("" if locale == "zh" else " ").join(parts)
 
 
 # ----------------------------------------------------------------------------- templates
 
 
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("tracker", "templates/site"),
-        autoescape=False,  # Markdown and YAML: every ticket text is made inert before it gets here
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["yaml"] = _yaml_scalar
+_LOADER = PackageLoader("tracker", "templates/site")
+
+
+@cache
+def _env(locale: str) -> Environment:
+    """The site's templates in ``locale``: the desk's environment, with block tags trimmed.
+
+    Markdown and YAML are not escaped: every ticket text is made inert before it gets here.
+    """
+    env = environment(locale, _LOADER).overlay(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters = {**env.filters, "yaml": _yaml_scalar}  # the overlay's own, not the base's
     return env
 
 
@@ -659,18 +474,19 @@ def _yaml_scalar(value: Any) -> str:
     return text.removesuffix("\n...\n").rstrip("\n")
 
 
-def _render(template: str, /, **context: Any) -> str:
-    text = _env().get_template(template).render(**context)
+def _render(site: _Site, template: str, /, **context: Any) -> str:
+    text = _env(site.locale).get_template(template).render(**context)
     return text.rstrip("\n") + "\n"
 
 
-def _front_matter(t: Mapping[str, str], data: Mapping[str, Any]) -> str:
+def _front_matter(_: Translator, data: Mapping[str, Any]) -> str:
     body = yaml.safe_dump(dict(data), allow_unicode=True, sort_keys=False, width=10_000)
-    return f"---\n# {GENERATED_MARK} — {t['notice']}\n{body}---\n"
+    notice = _("written by tracker publish; edits are overwritten, delete this line to keep the file")
+    return f"---\n# {GENERATED_MARK} — {notice}\n{body}---\n"
 
 
-def _page(t: Mapping[str, str], meta: Mapping[str, Any], body: str) -> str:
-    return _front_matter(t, meta) + "\n" + body.lstrip("\n").rstrip("\n") + "\n"
+def _page(_: Translator, meta: Mapping[str, Any], body: str) -> str:
+    return _front_matter(_, meta) + "\n" + body.lstrip("\n").rstrip("\n") + "\n"
 
 
 # ----------------------------------------------------------------------------- pages
@@ -700,7 +516,7 @@ def _category_path(cid: str) -> str:
 
 
 def _article(site: _Site, v: TicketView) -> tuple[str, _Entry]:
-    t = site.t
+    _ = site._
     related_views = [site.by_number[n] for n in site.related(v) if n in site.by_number]
     clean = site.clean(v, *related_views)
     path = _article_path(v.number)
@@ -713,8 +529,8 @@ def _article(site: _Site, v: TicketView) -> tuple[str, _Entry]:
         link = _link(path, _article_path(n)) if n in site.article_numbers else None
         related.append({"number": n, "title": label, "link": link})
     body = _render(
+        site,
         "article.md.j2",
-        t=t,
         title=clean.inline(v.title) or f"&#35;{v.number}",
         number=v.number,
         category=inert_inline(site.category_label(site.category_id(v))),
@@ -729,7 +545,7 @@ def _article(site: _Site, v: TicketView) -> tuple[str, _Entry]:
     )
     meta = {"title": title, "tags": site.tags(v), "category": v.category or "", "ticket": v.number}
     entry = _Entry(path, title, site.category_id(v), updated, v.number)
-    return _page(t, meta, body), entry
+    return _page(_, meta, body), entry
 
 
 _KB_INDEX_PAGES = frozenset({"kb/index.md", "kb/tags.md", "kb/known-problems.md"})
@@ -765,7 +581,7 @@ def _category_order(site: _Site, entries: Sequence[_Entry]) -> list[str]:
 
 
 def _kb_pages(site: _Site, entries: Sequence[_Entry]) -> dict[str, str]:
-    t = site.t
+    _ = site._
     pages: dict[str, str] = {}
     cats = _category_order(site, entries)
     groups = []
@@ -777,11 +593,11 @@ def _kb_pages(site: _Site, entries: Sequence[_Entry]) -> dict[str, str]:
         cpath = _category_path(cid)
         label = site.category_label(cid)
         pages[cpath] = _page(
-            t,
+            _,
             {"title": label},
             _render(
+                site,
                 "kb_category.md.j2",
-                t=t,
                 title=inert_inline(label),
                 articles=[
                     {
@@ -806,11 +622,11 @@ def _kb_pages(site: _Site, entries: Sequence[_Entry]) -> dict[str, str]:
         reverse=True,
     )[:10]
     pages["kb/index.md"] = _page(
-        t,
-        {"title": t["kb"]},
+        _,
+        {"title": _("Knowledge base")},
         _render(
+            site,
             "kb_index.md.j2",
-            t=t,
             groups=groups,
             latest=[
                 {
@@ -824,19 +640,19 @@ def _kb_pages(site: _Site, entries: Sequence[_Entry]) -> dict[str, str]:
             known_link="known-problems.md",
         ),
     )
-    pages["kb/tags.md"] = _page(t, {"title": t["tags"]}, _render("kb_tags.md.j2", t=t))
+    pages["kb/tags.md"] = _page(_, {"title": _("Tags")}, _render(site, "kb_tags.md.j2"))
     return pages
 
 
 def _status_of(site: _Site, v: TicketView) -> str:
-    t = site.t
+    _ = site._
     if resolved_time(v) is not None:
-        return t["st_resolved"]
+        return _("solved")
     if v.texts.get("plan", "").strip():
-        return t["st_workaround"]
+        return _("workaround available")
     if v.texts.get("root-cause", "").strip():
-        return t["st_cause"]
-    return t["st_investigating"]
+        return _("cause found")
+    return _("investigating")
 
 
 def _is_problem(v: TicketView) -> bool:
@@ -845,7 +661,7 @@ def _is_problem(v: TicketView) -> bool:
 
 
 def _known_problems(site: _Site) -> tuple[str, int]:
-    t = site.t
+    _ = site._
     path = "kb/known-problems.md"
     horizon = site.now - timedelta(days=RECENT_DAYS)
     open_items, solved_items = [], []
@@ -873,8 +689,8 @@ def _known_problems(site: _Site) -> tuple[str, int]:
         (open_items if resolved is None else solved_items).append(item)
     open_items.sort(key=lambda i: i["sort"])
     solved_items.sort(key=lambda i: (i["resolved"], i["number"]), reverse=True)
-    body = _render("known_problems.md.j2", t=t, open=open_items, solved=solved_items)
-    return _page(t, {"title": t["known"]}, body), len(open_items)
+    body = _render(site, "known_problems.md.j2", open=open_items, solved=solved_items)
+    return _page(_, {"title": _("Known problems")}, body), len(open_items)
 
 
 def _updates(site: _Site, v: TicketView, clean: _Clean) -> list[dict[str, str]]:
@@ -894,7 +710,7 @@ def _scope(site: _Site, v: TicketView) -> tuple[int, str]:
 
 
 def _incident_pages(site: _Site) -> tuple[dict[str, str], int, int, list[datetime]]:
-    t = site.t
+    _ = site._
     pages: dict[str, str] = {}
     horizon = site.now - timedelta(days=RECENT_DAYS)
     incidents = [v for v in site.views if v.is_incident]
@@ -937,11 +753,11 @@ def _incident_pages(site: _Site) -> tuple[dict[str, str], int, int, list[datetim
     recent = [i for _, i in recent_items]
     as_of = site.time(max(stamps)) if stamps else None
     pages["incidents/index.md"] = _page(
-        t,
-        {"title": t["incidents"]},
+        _,
+        {"title": _("Incidents")},
         _render(
+            site,
             "incidents_index.md.j2",
-            t=t,
             open=open_items,
             recent=recent,
             as_of=as_of,
@@ -952,7 +768,7 @@ def _incident_pages(site: _Site) -> tuple[dict[str, str], int, int, list[datetim
 
 
 def _incident_report(site: _Site, v: TicketView, clean: _Clean, members: Sequence[TicketView]) -> str:
-    t = site.t
+    _ = site._
     path = _incident_path(v.number)
     resolved = resolved_time(v)
     state, due, clock = site.report_state(v)
@@ -960,14 +776,14 @@ def _incident_report(site: _Site, v: TicketView, clean: _Clean, members: Sequenc
     n_members, categories = _scope(site, v)
     impact_lines = [clean.block(v.texts.get("impact"))] if v.texts.get("impact") else []
     body = _render(
+        site,
         "incident_report.md.j2",
-        t=t,
         title=clean.inline(v.title) or f"&#35;{v.number}",
         number=v.number,
         grade=site.grade_label(v.grade),
         final_grade=site.grade_label(v.final_grade or v.grade),
         started=site.time(v.opened_at),
-        recovered=site.time(resolved) if resolved else t["ongoing"],
+        recovered=site.time(resolved) if resolved else _("ongoing"),
         ttr=site.span((resolved - v.opened_at).total_seconds()) if resolved else "",
         members=n_members,
         categories=categories,
@@ -992,7 +808,7 @@ def _incident_report(site: _Site, v: TicketView, clean: _Clean, members: Sequenc
         resolved=resolved is not None,
     )
     title = clean.title(v.title) or f"#{v.number}"
-    return _page(t, {"title": f"{t['report']} · {title}", "ticket": v.number}, body)
+    return _page(_, {"title": _("Post-incident report") + f" · {title}", "ticket": v.number}, body)
 
 
 # -- reports
@@ -1004,12 +820,12 @@ def _load_reports() -> tuple[Any | None, str | None]:
         module = importlib.import_module("tracker.reports")
     except ModuleNotFoundError as exc:
         if exc.name in ("tracker.reports", "tracker.charts"):
-            return None, "no_reports"
+            return None, NO_REPORTS
         raise
     needed = ("report_periods", "weekly_report_markdown", "monthly_report_markdown")
     missing = [n for n in needed if not callable(getattr(module, n, None))]
     if missing:
-        return None, "no_reports"
+        return None, NO_REPORTS
     return module, None
 
 
@@ -1021,7 +837,15 @@ def _monthly_path(year: int, month: int) -> str:
     return f"reports/monthly/{year}-{month:02d}.md"
 
 
-def _report_page(t: Mapping[str, str], title: str, markdown: str) -> str:
+def _weekly_title(_: Translator, year: int, week: int) -> str:
+    return _("Weekly report, week %(week)s of %(year)s", year=year, week=week)
+
+
+def _monthly_title(_: Translator, year: int, month: int) -> str:
+    return _("Monthly report, %(month)s %(year)s", year=year, month=_(MONTHS[month - 1]))
+
+
+def _report_page(_: Translator, title: str, markdown: str) -> str:
     """Wrap a report's Markdown: its own front matter (if any) gives way to ours."""
     text = markdown.lstrip("\n")
     match = _FRONT_RE.match(text)
@@ -1037,11 +861,11 @@ def _report_page(t: Mapping[str, str], title: str, markdown: str) -> str:
     first = text.lstrip().split("\n", 1)[0]
     if not first.startswith("# "):
         text = f"# {inert_inline(title)}\n\n{text}"
-    return _page(t, {"title": title}, text)
+    return _page(_, {"title": title}, text)
 
 
 def _report_pages(site: _Site, views: Sequence[TicketView], reports: Any | None) -> tuple[dict[str, str], int, int]:
-    t = site.t
+    _ = site._
     pages: dict[str, str] = {}
     weeks: list[tuple[int, int]] = []
     months: list[tuple[int, int]] = []
@@ -1050,13 +874,13 @@ def _report_pages(site: _Site, views: Sequence[TicketView], reports: Any | None)
         weeks = sorted({(int(y), int(w)) for y, w in raw_weeks})
         months = sorted({(int(y), int(m)) for y, m in raw_months})
         for y, w in weeks:
-            title = t["weekly_title"].format(year=y, week=w)
+            title = _weekly_title(_, y, w)
             md = reports.weekly_report_markdown(views, site.cfg, (y, w), site.now)
-            pages[_weekly_path(y, w)] = _report_page(t, title, md)
+            pages[_weekly_path(y, w)] = _report_page(_, title, md)
         for y, m in months:
-            title = t["monthly_title"].format(year=y, month=m)
+            title = _monthly_title(_, y, m)
             md = reports.monthly_report_markdown(views, site.cfg, (y, m), site.now)
-            pages[_monthly_path(y, m)] = _report_page(t, title, md)
+            pages[_monthly_path(y, m)] = _report_page(_, title, md)
     years = sorted({y for y, _ in weeks} | {y for y, _ in months}, reverse=True)
     archive = []
     for year in years:
@@ -1064,8 +888,8 @@ def _report_pages(site: _Site, views: Sequence[TicketView], reports: Any | None)
         for y, m in sorted((p for p in months if p[0] == year), reverse=True):
             month_rows.append(
                 {
-                    "label": t["month"].format(month=m, month_name=_MONTHS_EN[m - 1]),
-                    "title": inert_inline(t["monthly_title"].format(year=y, month=m)),
+                    "label": _(MONTHS[m - 1]),
+                    "title": inert_inline(_monthly_title(_, y, m)),
                     "link": _link("reports/index.md", _monthly_path(y, m)),
                 }
             )
@@ -1074,15 +898,15 @@ def _report_pages(site: _Site, views: Sequence[TicketView], reports: Any | None)
             monday = datetime.fromisocalendar(y, w, 1).date()
             week_rows.append(
                 {
-                    "title": inert_inline(t["weekly_title"].format(year=y, week=w)),
+                    "title": inert_inline(_weekly_title(_, y, w)),
                     "start": monday.isoformat(),
                     "end": (monday + timedelta(days=6)).isoformat(),
                     "link": _link("reports/index.md", _weekly_path(y, w)),
                 }
             )
-        label = t["year"].format(year=year)
+        label = _("%(year)s", year=year)
         archive.append({"year": label, "months": month_rows, "weeks": week_rows})
-    pages["reports/index.md"] = _page(t, {"title": t["reports"]}, _render("reports_index.md.j2", t=t, archive=archive))
+    pages["reports/index.md"] = _page(_, {"title": _("Reports")}, _render(site, "reports_index.md.j2", archive=archive))
     return pages, len(weeks), len(months)
 
 
@@ -1109,27 +933,27 @@ def _hand_nav(hand: Sequence[HandPage]) -> list[Any]:
 def _mkdocs_yml(
     site: _Site, docs_dir_name: str, categories: Sequence[tuple[str, str]], hand: Sequence[HandPage]
 ) -> str:
-    t = site.t
+    _ = site._
     kb_nav: list[Any] = [
         "kb/index.md",
-        {t["known"]: "kb/known-problems.md"},
-        {t["tags"]: "kb/tags.md"},
+        {_("Known problems"): "kb/known-problems.md"},
+        {_("Tags"): "kb/tags.md"},
     ]
     if categories:
-        kb_nav.append({t["categories"]: [{label: path} for label, path in categories]})
+        kb_nav.append({_("Categories"): [{label: path} for label, path in categories]})
     nav: list[Any] = [
-        {t["home"]: "index.md"},
-        {t["kb"]: kb_nav},
-        {t["incidents"]: ["incidents/index.md"]},
-        {t["reports"]: ["reports/index.md"]},
+        {_("Home"): "index.md"},
+        {_("Knowledge base"): kb_nav},
+        {_("Incidents"): ["incidents/index.md"]},
+        {_("Reports"): ["reports/index.md"]},
         *_hand_nav(hand),
     ]
     nav_yaml = yaml.safe_dump({"nav": nav}, allow_unicode=True, sort_keys=False, width=10_000)
     pub = site.cfg.publishing
     name = pub.site_name_en if site.locale == "en" and pub.site_name_en else pub.site_name
     return _render(
+        site,
         "mkdocs.yml.j2",
-        t=t,
         mark=GENERATED_MARK,
         site_name=safe_title(name),
         docs_dir=docs_dir_name,
@@ -1156,7 +980,7 @@ def render_site(
     providing the report functions, or None.
     """
     site = _Site(views, cfg, now)
-    t = site.t
+    _ = site._
     pages: dict[str, str] = {}
     entries: list[_Entry] = []
     for v in site.article_views:
@@ -1168,7 +992,7 @@ def render_site(
     pages.update(_kb_pages(site, entries))
     known, n_known = _known_problems(site)
     pages["kb/known-problems.md"] = known
-    incident_pages, n_pages, n_open, _ = _incident_pages(site)
+    incident_pages, n_pages, n_open, _stamps = _incident_pages(site)
     pages.update(incident_pages)
     report_pages, n_weeks, n_months = _report_pages(site, site.views, reports)
     pages.update(report_pages)
@@ -1177,11 +1001,11 @@ def render_site(
     latest_week = max((p for p in report_pages if p.startswith("reports/weekly/")), default=None)
     latest_month = max((p for p in report_pages if p.startswith("reports/monthly/")), default=None)
     pages["index.md"] = _page(
-        t,
+        _,
         {"title": safe_title(name)},
         _render(
+            site,
             "home.md.j2",
-            t=t,
             name=inert_inline(name),
             articles=len(entries),
             known=n_known,
@@ -1193,7 +1017,7 @@ def render_site(
         ),
     )
     categories = [(site.category_label(cid), _category_path(cid)) for cid in _category_order(site, entries)]
-    notes = (t["note_" + reports_note],) if reports_note else ()
+    notes = (_(reports_note),) if reports_note else ()
     return SiteFiles(
         pages=dict(sorted(pages.items())),
         mkdocs_yml=_mkdocs_yml(site, docs_dir_name, categories, hand),
@@ -1298,6 +1122,7 @@ def publish(
     navigation) and left alone. ``reports="auto"`` imports :mod:`tracker.reports` if it
     is there; pass None to publish without reports.
     """
+    _ = Translator(cfg.locale)
     docs_dir = Path(docs_dir)
     config_file = Path(config_file) if config_file else docs_dir.parent / "mkdocs.yml"
     if reports == "auto":
@@ -1329,11 +1154,11 @@ def publish(
     config_written: str | None = config_file.name
     if config_file.exists() and not is_generated(_head(config_file)):
         config_written = None
-        notes.append(MESSAGES[cfg.locale]["note_config_kept"].format(file=config_file.name, mark=GENERATED_MARK))
+        notes.append(_("%(file)s has no %(mark)s line: left as it is", file=config_file.name, mark=GENERATED_MARK))
     else:
         _write_if_changed(config_file, site.mkdocs_yml)
     for rel in kept:
-        notes.append(MESSAGES[cfg.locale]["note_hand_kept"].format(file=rel))
+        notes.append(_("%(file)s is hand-written: not replaced by the generated page", file=rel))
     return PublishResult(
         written=tuple(written),
         unchanged=tuple(unchanged),
