@@ -20,7 +20,7 @@ from babel.dates import format_date
 from tracker.config import Config, load_config, preset_path
 from tracker.desk import run_grader
 from tracker.engine import Context, assess_all
-from tracker.i18n import SOURCE_LOCALE, Translator, babel_locale, pick
+from tracker.i18n import Translator, babel_locale
 from tracker.intake import render_body
 from tracker.labels import type_label
 from tracker.model import (
@@ -34,6 +34,7 @@ from tracker.model import (
     SetLabels,
     marker_key,
 )
+from tracker.site_model import local_name
 from tracker.store import LocalHub, Store
 
 WEEK_START = (2026, 9, 28)  # Monday; Oct 1-7 is the National Day holiday, Oct 10 a make-up day
@@ -284,11 +285,6 @@ def describe(action: Action, cfg: Config, titles: dict[int, str]) -> str:
         case ReopenTicket():
             return f"{who} " + _("reopened")
     return ""
-
-
-def local_name(name: str, name_en: str | None, locale: str) -> str:
-    """A name the config gives in both languages, for ``locale`` (the rule of ``Named.label``)."""
-    return name_en if name_en and pick(locale) == SOURCE_LOCALE else name
 
 
 def desk_name(cfg: Config) -> str:
