@@ -20,7 +20,6 @@ from tracker.config import Config, parse_config
 from tracker.errors import NotFound, UsageError
 from tracker.forms import issue_forms
 from tracker.intake import (
-    MESSAGES,
     Intake,
     detect_form,
     missing_info_message,
@@ -517,8 +516,12 @@ def test_missing_info_message_in_english() -> None:
 
 def test_missing_info_message_when_all_is_well_or_no_form() -> None:
     assert missing_info_message(parse_body(render_body(CFG, "fault", FULL), CFG), CFG) == ""
-    assert missing_info_message(parse_body("hello", CFG), CFG) == MESSAGES["zh"]["no_form"]
-    assert missing_info_message(parse_body("hello", CFG_EN), CFG_EN) == MESSAGES["en"]["no_form"]
+    assert missing_info_message(parse_body("hello", CFG), CFG) == (
+        "无法识别此工单使用的表单，请在“新建工单”页面选择一个表单重新提交。"
+    )
+    assert missing_info_message(parse_body("hello", CFG_EN), CFG_EN) == (
+        "This ticket does not match any of our forms. Please open it again from one of the issue forms."
+    )
 
 
 def test_echoed_answers_cannot_mention_or_break_markdown() -> None:
@@ -530,8 +533,11 @@ def test_echoed_answers_cannot_mention_or_break_markdown() -> None:
     assert quoted.count("`") == 2 and "\n" not in why and len(quoted) < 50
 
 
-def test_message_tables_have_the_same_keys() -> None:
-    assert set(MESSAGES["zh"]) == set(MESSAGES["en"])
+def test_every_reason_is_in_the_desk_language() -> None:
+    bad = {"users": "many", "ratio": "lots", "started": "soon"}
+    for cfg, text in ((CFG, "而不是"), (CFG_EN, ", not ")):
+        intake = parse_body(fault_body(**bad), cfg)
+        assert len(intake.invalid) == 3 and all(text in why for _, why in intake.invalid)
 
 
 # ----------------------------------------------------------------------------- round trip

@@ -16,9 +16,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
+
 from tracker.config import Config, load_config, preset_path
 from tracker.desk import run_grader
 from tracker.engine import Context, assess_all
+from tracker.i18n import Translator, babel_locale
 from tracker.intake import render_body
 from tracker.labels import type_label
 from tracker.ledger import Store
@@ -34,6 +37,7 @@ from tracker.model import (
     SetLabels,
     marker_key,
 )
+from tracker.site_model import local_name
 
 WEEK_START = (2026, 9, 28)  # Monday; Oct 1-7 is the National Day holiday, Oct 10 a make-up day
 CUSTOMER = "customer-li"  # not staff: what such a person writes never changes a grade
@@ -230,8 +234,7 @@ class Story:
         self.titles: dict[int, str] = {}
 
     def when(self, t: datetime) -> str:
-        days = "一二三四五六日" if self.cfg.locale == "zh" else ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        day = f"周{days[t.weekday()]}" if self.cfg.locale == "zh" else days[t.weekday()]
+        day = format_date(t, "EEE", locale=babel_locale(self.cfg.locale))  # 周一 / Mon
         return f"{t.strftime('%m-%d')} {day} {t.strftime('%H:%M')}"
 
     def person(self, t: datetime, text: str) -> None:
@@ -248,9 +251,9 @@ class Story:
 
 def describe(action: Action, cfg: Config, titles: dict[int, str]) -> str:
     """One readable line for one applied action (the status comment is not worth a line)."""
-    zh = cfg.locale == "zh"
+    _ = Translator(cfg.locale)
     n = getattr(action, "number", None)
-    who = f"#{n}" + (f"「{titles[n]}」" if n in titles and zh else f" “{titles[n]}”" if n in titles else "")
+    who = _("#%(n)s “%(title)s”", n=n, title=titles[n]) if n in titles else f"#{n}"
     match action:
         case SetLabels(add=add, remove=remove):
             grade = [lb for lb in add if lb.startswith(cfg.labels.grade.split("{")[0])]
@@ -258,32 +261,36 @@ def describe(action: Action, cfg: Config, titles: dict[int, str]) -> str:
             if grade:
                 gid = grade[0][len(cfg.labels.grade.split("{")[0]):]
                 name = cfg.grade_by_id[gid].label(cfg.locale) if gid in cfg.grade_by_id else gid
-                parts.append(("定级为「%s」" if zh else "graded %s") % name)
+                parts.append(_("graded %(grade)s", grade=name))
             others = [lb for lb in add if lb not in grade]
             if others:
-                parts.append(("加标签 " if zh else "labels +") + " ".join(others))
+                parts.append(_("labels +%(labels)s", labels=" ".join(others)))
             if remove:
-                parts.append(("去标签 " if zh else "labels -") + " ".join(remove))
-            return f"{who} " + ("，".join(parts) if zh else "; ".join(parts))
+                parts.append(_("labels -%(labels)s", labels=" ".join(remove)))
+            return f"{who} " + _("; ").join(parts)
         case SetAssignees(add=add):
-            return f"{who} " + ("指派给 " if zh else "assigned to ") + " ".join(f"@{p}" for p in add)
+            return f"{who} " + _("assigned to %(people)s", people=" ".join(f"@{p}" for p in add))
         case PostComment(key=key, body=body):
             if key == "status":
                 return ""
             kind = key.split(":")[0]
             first = body.strip().splitlines()[0] if body.strip() else ""
             first = first.replace("**", "")
-            return f"{who} " + (f"评论：{first}" if zh else f"comments: {first}") + f"  [{kind}]"
+            return f"{who} " + _("comments: %(text)s", text=first) + f"  [{kind}]"
         case EditComment():
             return ""
         case OpenIncident(title=title, members=members):
             ms = " ".join(f"#{m}" for m in members)
-            return (f"创建事件「{title}」，关联 {ms}" if zh else f"opened incident “{title}” linking {ms}")
+            return _("opened incident “%(title)s” linking %(members)s", title=title, members=ms)
         case CloseTicket():
-            return f"{who} " + ("关闭" if zh else "closed")
+            return _("%(who)s closed it", who=who)
         case ReopenTicket():
-            return f"{who} " + ("重新打开" if zh else "reopened")
+            return _("%(who)s reopened it", who=who)
     return ""
+
+
+def desk_name(cfg: Config) -> str:
+    return local_name(cfg.name, cfg.name_en, cfg.locale)
 
 
 def _at(day: int, hhmm: str, cfg: Config) -> datetime:
@@ -324,7 +331,8 @@ def run_preset(
     clock = _at(0, "00:00", cfg)
     end = clock + timedelta(days=days)
     pending = list(steps)
-    echo(f"\n=== {cfg.name}（{name}）===" if cfg.locale == "zh" else f"\n=== {cfg.name_en or cfg.name} ({name}) ===")
+    _ = Translator(cfg.locale)
+    echo("\n" + _("=== %(desk)s (%(preset)s) ===", desk=desk_name(cfg), preset=name))
     while clock <= end:
         while pending and _at(pending[0].day, pending[0].at, cfg) <= clock:
             s = pending.pop(0)
@@ -360,7 +368,8 @@ def _perform(s: Step, cfg: Config, store: Store, refs: dict[str, int], story: St
     hub = LocalHub(store, cfg.bot.login, lambda: at)
     login = _login(cfg, s.who)
     association = "MEMBER" if cfg.is_staff_login(login) else "NONE"
-    says = f"（{s.says}）" if s.says and cfg.locale == "zh" else f" ({s.says})" if s.says else ""
+    _ = Translator(cfg.locale)
+    says = _(" (%(note)s)", note=s.says) if s.says else ""
     if s.do == "open":
         form = cfg.form_by_id[s.form]
         body = render_body(cfg, s.form, dict(s.answers))
@@ -369,25 +378,22 @@ def _perform(s: Step, cfg: Config, store: Store, refs: dict[str, int], story: St
                                  association=association, at=at)  # fmt: skip
         refs[s.ref] = opened
         story.titles[opened] = s.title
-        story.person(at, f"@{login} 提交 #{opened}「{s.title}」{says}" if cfg.locale == "zh"
-                     else f"@{login} opened #{opened} “{s.title}”{says}")  # fmt: skip
+        story.person(at, _("@%(login)s opened #%(n)s “%(title)s”%(says)s", login=login, n=opened, title=s.title, says=says))
         return
     number = _resolve_ref(s.ref, store, cfg, refs)
     if number is None:
-        story.person(at, f"（跳过：{s.ref} 尚不存在）" if cfg.locale == "zh" else f"(skipped: no {s.ref})")
+        story.person(at, _("(skipped: no %(ref)s)", ref=s.ref))
         return
     if s.do == "comment":
         hub.add_comment(number, login, s.text, association, at=at)
         first = s.text.splitlines()[0]
-        story.person(at, f"@{login} 在 #{number} 评论：{first}{says}" if cfg.locale == "zh"
-                     else f"@{login} on #{number}: {first}{says}")  # fmt: skip
+        story.person(at, _("@%(login)s on #%(n)s: %(text)s%(says)s", login=login, n=number, text=first, says=says))
     elif s.do == "close":
         hub.close_ticket(number, login, at=at)
-        story.person(at, f"@{login} 关闭 #{number}{says}" if cfg.locale == "zh" else f"@{login} closed #{number}{says}")
+        story.person(at, _("@%(login)s closed #%(n)s%(says)s", login=login, n=number, says=says))
     elif s.do == "assign":
         hub.assign(number, [s.text], [], login, at=at)
-        story.person(at, f"@{login} 把 #{number} 指派给 @{s.text}{says}" if cfg.locale == "zh"
-                     else f"@{login} assigned #{number} to @{s.text}{says}")  # fmt: skip
+        story.person(at, _("@%(login)s assigned #%(n)s to @%(who)s%(says)s", login=login, n=number, who=s.text, says=says))
 
 
 def summary(store: Store, cfg: Config, now: datetime, echo: Callable[[str], None]) -> dict[str, Any]:
@@ -402,11 +408,10 @@ def summary(store: Store, cfg: Config, now: datetime, echo: Callable[[str], None
         "escalations": sum(len(c.escalations) for c in clocks),
         "open": sum(1 for v in views if v.state == "open"),
     }
-    zh = cfg.locale == "zh"
-    echo(("  小结：{tickets} 张工单（其中事件 {incidents}），{clocks} 个时限：{met} 个按时，"
-          "{breached} 个超时，共升级 {escalations} 次；仍未关闭 {open} 张。" if zh else
-          "  Summary: {tickets} tickets ({incidents} incidents), {clocks} clocks: {met} met, "
-          "{breached} breached, {escalations} escalations; {open} still open.").format(**figures))  # fmt: skip
+    _ = Translator(cfg.locale)
+    echo("  " + _(
+        "Summary: %(tickets)s tickets (%(incidents)s incidents), %(clocks)s clocks: %(met)s met, "
+        "%(breached)s breached, %(escalations)s escalations; %(open)s still open.", **figures))  # fmt: skip
     return figures
 
 
@@ -441,7 +446,8 @@ def _site(store: Store, cfg: Config, where: Path, now: datetime, echo: Callable[
     result = build_site(store, cfg, where, now)
     site = where / "site"
     first = str(result).splitlines()[0] if str(result) else ""
-    if cfg.locale == "zh":
-        echo(f"  网站：{first}\n  浏览：python -m http.server -d {site} 然后打开 http://localhost:8000/")
-    else:
-        echo(f"  Site: {first}\n  Browse: python -m http.server -d {site}, then open http://localhost:8000/")
+    _ = Translator(cfg.locale)
+    echo(
+        "  " + _("Site: %(summary)s", summary=first) + "\n"
+        "  " + _("Browse: python -m http.server -d %(site)s, then open http://localhost:8000/", site=site)
+    )

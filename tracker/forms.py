@@ -21,7 +21,8 @@ import yaml
 
 from tracker.config import Config, Form, FormField
 from tracker.errors import ConfigError, TrackerError
-from tracker.intake import NONE_CHOICE, message
+from tracker.i18n import N_, gettext
+from tracker.intake import NONE_CHOICE
 
 GENERATED_MARK = "# Generated from tracker.yml by `tracker forms`"
 HEADER = (
@@ -42,7 +43,11 @@ _GITHUB_TYPE = {
 _EXAMPLE = {"number": "12", "ratio": "1.5%", "datetime": "2026-11-24 14:30"}
 _FORBIDDEN_LABEL_WORDS = ("password",)  # GitHub refuses these in input/textarea labels
 
-_DESCRIPTION = {"zh": "提交{name}", "en": "Open a ticket: {name}"}
+# The format a number, ratio or datetime field expects, told in its description.
+_HINT = {
+    "number": N_("A number, e.g. 12, 1,200 or 3.5"),
+    "ratio": N_("A percentage, e.g. 1.5%"),
+}
 
 
 def form_faults(cfg: Config) -> list[tuple[str, str]]:
@@ -156,8 +161,10 @@ def _field_faults(cfg: Config, form: Form, base: str) -> list[tuple[str, str]]:
 
 def _description(cfg: Config, fld: FormField) -> str:
     parts = [fld.description.strip()]
-    if fld.kind in ("number", "ratio", "datetime"):
-        parts.append(message(cfg.locale, f"hint_{fld.kind}", tz=cfg.timezone))
+    if fld.kind == "datetime":
+        parts.append(gettext(cfg.locale, "Date and time, e.g. 2026-11-24 14:30 (%(tz)s time)", tz=cfg.timezone))
+    elif fld.kind in _HINT:
+        parts.append(gettext(cfg.locale, _HINT[fld.kind]))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -198,7 +205,7 @@ def _form_document(cfg: Config, form: Form) -> dict[str, Any]:
     lines = [line.strip() for line in form.description.strip().splitlines() if line.strip()]
     doc: dict[str, Any] = {
         "name": name,
-        "description": lines[0] if lines else _DESCRIPTION[loc].format(name=name),
+        "description": lines[0] if lines else gettext(loc, "Open a ticket: %(name)s", name=name),
     }
     if form.title_prefix.strip():
         doc["title"] = form.title_prefix

@@ -43,48 +43,10 @@ from typing import Any
 
 from tracker.config import Config, Form, FormField
 from tracker.errors import NotFound, UsageError
+from tracker.i18n import Translator, format_names, gettext
 
 NO_RESPONSE = "_No response_"
 NONE_CHOICE = "None"  # GitHub's implicit choice on an optional dropdown
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "zh": {
-        "hint_number": "填写数字，如 12、1,200 或 3.5",
-        "hint_ratio": "填写百分比，如 1.5%",
-        "hint_datetime": "填写日期和时间，如 2026-11-24 14:30（{tz} 时间）",
-        "bad_number": "应为数字，如 12、1,200 或 3.5，而不是 {value}",
-        "bad_ratio": "应为 0 到 100 之间的百分比，如 1.5%，而不是 {value}",
-        "bad_datetime": "应为日期和时间，如 2026-11-24 14:30，而不是 {value}",
-        "bad_option": "{value} 不是可选项，请从以下选项中选择：{options}",
-        "missing": "必填，尚未填写",
-        "head": "请编辑工单正文，补充或更正以下信息：",
-        "item": "- **{label}**：{why}",
-        "no_form": "无法识别此工单使用的表单，请在“新建工单”页面选择一个表单重新提交。",
-        "sep": "、",
-    },
-    "en": {
-        "hint_number": "A number, e.g. 12, 1,200 or 3.5",
-        "hint_ratio": "A percentage, e.g. 1.5%",
-        "hint_datetime": "Date and time, e.g. 2026-11-24 14:30 ({tz} time)",
-        "bad_number": "should be a number such as 12, 1,200 or 3.5, not {value}",
-        "bad_ratio": "should be a percentage from 0 to 100 such as 1.5%, not {value}",
-        "bad_datetime": "should be a date and time such as 2026-11-24 14:30, not {value}",
-        "bad_option": "{value} is not one of the choices: {options}",
-        "missing": "required, but left blank",
-        "head": "Please edit the ticket to add or correct the following:",
-        "item": "- **{label}**: {why}",
-        "no_form": "This ticket does not match any of our forms. "
-        "Please open it again from one of the issue forms.",
-        "sep": ", ",
-    },
-}
-
-
-def message(locale: str, key: str, **values: Any) -> str:
-    """One user-facing string in ``locale`` (Chinese unless ``en``)."""
-    table = MESSAGES["en" if locale == "en" else "zh"]
-    return table[key].format(**values)
-
 
 @dataclass(frozen=True, slots=True)
 class Intake:
@@ -284,9 +246,8 @@ def _build_option_lookup(fld: FormField) -> dict[str, str]:
 
 
 def _bad_option(cfg: Config, fld: FormField, value: str) -> str:
-    sep = message(cfg.locale, "sep")
-    options = sep.join(o.label(cfg.locale) for o in fld.options)
-    return message(cfg.locale, "bad_option", value=_quote(value), options=options)
+    options = format_names((o.label(cfg.locale) for o in fld.options), cfg.locale)
+    return gettext(cfg.locale, "%(value)s is not one of the choices: %(options)s", value=_quote(value), options=options)
 
 
 _NUMBER_RE = re.compile(
@@ -428,26 +389,21 @@ def read_answer(cfg: Config, fid: str, text: str | None) -> tuple[Any, str | Non
         return _dropdown(cfg, fld, raw)
     if fld.kind == "checkboxes":
         return _checkboxes(cfg, fld, raw)
+    _ = Translator(cfg.locale)
     if fld.kind == "number":
         number = _number(raw)
-        return (
-            (number, None)
-            if number is not None
-            else (None, message(cfg.locale, "bad_number", value=_quote(raw)))
-        )
+        if number is None:
+            return None, _("should be a number such as 12, 1,200 or 3.5, not %(value)s", value=_quote(raw))
+        return number, None
     if fld.kind == "ratio":
         ratio = _ratio(raw)
-        return (
-            (ratio, None)
-            if ratio is not None
-            else (None, message(cfg.locale, "bad_ratio", value=_quote(raw)))
-        )
+        if ratio is None:
+            return None, _("should be a percentage from 0 to 100 such as 1.5%%, not %(value)s", value=_quote(raw))
+        return ratio, None
     when = _datetime(raw, cfg)
-    return (
-        (when, None)
-        if when is not None
-        else (None, message(cfg.locale, "bad_datetime", value=_quote(raw)))
-    )
+    if when is None:
+        return None, _("should be a date and time such as 2026-11-24 14:30, not %(value)s", value=_quote(raw))
+    return when, None
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -491,9 +447,10 @@ def missing_info_message(intake: Intake, cfg: Config) -> str:
     """The reply asking the requester to fix the body: one line per missing or invalid
     answer, by its label, in cfg.locale. Empty when there is nothing to ask."""
     locale = cfg.locale
+    _ = Translator(locale)
     if intake.form is None:
-        return message(locale, "no_form")
-    whys = {fid: message(locale, "missing") for fid in intake.missing}
+        return _("This ticket does not match any of our forms. Please open it again from one of the issue forms.")
+    whys = {fid: _("required, but left blank") for fid in intake.missing}
     whys.update(dict(intake.invalid))
     if not whys:
         return ""
@@ -501,15 +458,10 @@ def missing_info_message(intake: Intake, cfg: Config) -> str:
     order = [fid for fid in form.fields if fid in whys] if form else []
     order += [fid for fid in whys if fid not in order]
     items = [
-        message(
-            locale,
-            "item",
-            label=cfg.fields[fid].text(locale) if fid in cfg.fields else fid,
-            why=whys[fid],
-        )
+        _("- **%(label)s**: %(why)s", label=cfg.fields[fid].text(locale) if fid in cfg.fields else fid, why=whys[fid])
         for fid in order
     ]
-    return "\n".join([message(locale, "head"), "", *items])
+    return "\n".join([_("Please edit the ticket to add or correct the following:"), "", *items])
 
 
 # ----------------------------------------------------------------------------- rendering

@@ -26,6 +26,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import date
+from functools import cache
+
+from tracker.i18n import DEFAULT_LOCALE, N_, gettext
 
 __all__ = [
     "PLACEHOLDERS",
@@ -33,25 +36,18 @@ __all__ = [
     "inert_inline",
     "inert_markdown",
     "luhn_valid",
+    "placeholders",
     "plain_text",
     "redact",
 ]
 
-PLACEHOLDERS: dict[str, dict[str, str]] = {
-    "zh": {
-        "phone": "[已隐去电话]",
-        "id": "[已隐去身份证号]",
-        "card": "[已隐去银行卡号]",
-        "email": "[已隐去邮箱]",
-        "private": "[已隐去]",
-    },
-    "en": {
-        "phone": "[phone removed]",
-        "id": "[ID number removed]",
-        "card": "[card number removed]",
-        "email": "[e-mail removed]",
-        "private": "[removed]",
-    },
+# The visible placeholder for each kind of personal data removed.
+PLACEHOLDERS: dict[str, str] = {
+    "phone": N_("[phone removed]"),
+    "id": N_("[ID number removed]"),
+    "card": N_("[card number removed]"),
+    "email": N_("[e-mail removed]"),
+    "private": N_("[removed]"),
 }
 
 # Full-width digits, plus sign and X map one-to-one onto ASCII for detection only.
@@ -162,7 +158,13 @@ def _sub_checked(text: str, pattern: re.Pattern[str], check: Callable[[re.Match[
     return "".join(out)
 
 
-def redact(text: str, *, private_values: Iterable[str] = (), locale: str = "zh") -> str:
+@cache
+def placeholders(locale: str) -> dict[str, str]:
+    """The placeholder of each kind, in ``locale``."""
+    return {kind: gettext(locale, mark) for kind, mark in PLACEHOLDERS.items()}
+
+
+def redact(text: str, *, private_values: Iterable[str] = (), locale: str = DEFAULT_LOCALE) -> str:
     """``text`` with personal data replaced by visible placeholders.
 
     ``private_values`` are removed wherever they occur verbatim (longest first; values
@@ -170,7 +172,7 @@ def redact(text: str, *, private_values: Iterable[str] = (), locale: str = "zh")
     """
     if not text:
         return ""
-    marks = PLACEHOLDERS.get(locale, PLACEHOLDERS["zh"])
+    marks = placeholders(locale)
     values = sorted(
         {v.strip() for v in private_values if isinstance(v, str) and len(v.strip()) >= 2},
         key=lambda v: (-len(v), v),

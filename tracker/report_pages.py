@@ -47,7 +47,7 @@ HEADLINE_NAMES = {
     "satisfaction": N_("Average satisfaction"),
     "incidents": N_("Incidents"),
 }
-MEASURE_NAMES = {"respond": N_("First response"), "plan": N_("Plan"), "resolve": N_("Resolution")}
+MEASURE_NAMES = {"respond": N_("First response"), "plan": N_("Plan"), "resolve": N_("Resolving")}
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|])")
 
