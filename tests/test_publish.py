@@ -99,7 +99,7 @@ def test_articles_only_for_resolved_tickets_marked_for_the_kb(cfg: Config, tmp_p
         view(2, "还在处理的问题", kb=True, texts={"plan": "重启路由器"}),
         view(3, "没有标记的问题", resolved=T0 + timedelta(hours=2), texts=ARTICLE_TEXTS),
     ]
-    result = publish(views, cfg, tmp_path / "docs", NOW, reports=False)
+    result = publish(views, cfg, tmp_path / "docs", NOW, reports=None)
     docs = tmp_path / "docs"
     assert result.articles == 1
     assert (docs / "kb" / "1.md").exists()
@@ -231,12 +231,12 @@ def test_incidents_page(cfg: Config, tmp_path: Path) -> None:
         incident(30, "general", title="很久以前的事件", opened=T0 - timedelta(days=60),
                  resolved=T0 - timedelta(days=59)),
     ]  # fmt: skip
-    result = publish(views, cfg, tmp_path / "docs", NOW, reports=False)
+    result = publish(views, cfg, tmp_path / "docs", NOW, reports=None)
     assert result.open_incidents == 1
     page = (tmp_path / "docs" / "incidents" / "index.md").read_text(encoding="utf-8")
     open_part, recent = page.split("## 近期已恢复的事件")
     assert "### 支付接口大面积超时" in open_part
-    assert "级别：**严重**" in open_part
+    assert "等级：**严重**" in open_part
     assert "2 张关联工单 · 分类：安全敏感、关键" in open_part
     assert "**对外说明**：部分用户支付失败，我们正在抢修。" in open_part
     assert open_part.index("已定位到支付网关") < open_part.index("正在切换备用线路")
@@ -256,7 +256,7 @@ def test_post_incident_reports_for_the_top_two_grades(cfg: Config, tmp_path: Pat
         incident(5, "major", members=(6,)),
         view(6, "登录失败", incident_key="k5", kb=True),
     ]  # fmt: skip
-    result = publish(views, cfg, tmp_path / "docs", NOW, reports=False)
+    result = publish(views, cfg, tmp_path / "docs", NOW, reports=None)
     pages = tmp_path / "docs" / "incidents"
     assert result.incident_pages == 4
     assert sorted(p.name for p in pages.iterdir()) == ["1.md", "2.md", "4.md", "5.md", "index.md"]

@@ -50,7 +50,7 @@ from tracker.site_frame import SiteBuildError, home_page, mkdocs_yml, read_head,
 from tracker.site_incidents import incident_pages
 from tracker.site_kb import Entry, article, category_order, hand_entries, kb_pages, known_problems
 from tracker.site_model import GENERATED_MARK, HandPage, Site, category_path, is_generated
-from tracker.site_reports import report_pages
+from tracker.site_reports import STANDARD_REPORTS, ReportSource, report_pages
 from tracker.views import TicketView
 
 __all__ = [
@@ -140,13 +140,13 @@ def render_site(
     *,
     hand: Sequence[HandPage] = (),
     docs_dir_name: str = "docs",
-    reports: bool = True,
+    reports: ReportSource | None = STANDARD_REPORTS,
 ) -> SiteFiles:
     """Every generated page and the ``mkdocs.yml`` text for these views (pure).
 
     ``hand`` lists the hand-written pages of the docs folder (their KB articles are listed
     with the generated ones; other pages join the navigation). ``reports`` is the module
-    False leaves the weekly and monthly reports out.
+    writes the weekly and monthly reports; None leaves them out.
     """
     site = Site(views, cfg, now)
     pages: dict[str, str] = {}
@@ -161,7 +161,7 @@ def render_site(
     pages["kb/known-problems.md"], n_known = known_problems(site)
     incidents, n_pages, n_open = incident_pages(site)
     pages.update(incidents)
-    reports_archive, n_weeks, n_months = report_pages(site, site.views, reports=reports)
+    reports_archive, n_weeks, n_months = report_pages(site, site.views, reports)
     pages.update(reports_archive)
     pages["index.md"] = home_page(
         site, articles=len(entries), known=n_known, open_incidents=n_open, reports=reports_archive
@@ -201,12 +201,12 @@ def publish(
     now: datetime,
     *,
     config_file: Path | None = None,
-    reports: bool = True,
+    reports: ReportSource | None = STANDARD_REPORTS,
 ) -> PublishResult:
     """Write the site's generated pages into ``docs_dir`` and ``mkdocs.yml`` beside it.
 
     Hand-written pages are read (their KB articles are listed, other pages join the
-    navigation) and left alone. ``reports=False`` publishes without the reports.
+    navigation) and left alone. ``reports=None`` publishes without the reports.
     """
     _ = Translator(cfg.locale)
     docs_dir = Path(docs_dir)

@@ -3,12 +3,15 @@ and the archive page listing them by year."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
+from tracker import report_pages as standard_reports
+from tracker.config import Config
 from tracker.i18n import N_, Translator
 from tracker.redact import inert_inline
-from tracker.report_pages import monthly_report_markdown, report_periods, weekly_report_markdown
+from tracker.report_periods import Period
 from tracker.site_model import Site, href, render, safe_title, split_front_matter, wrap_page
 from tracker.views import TicketView
 
@@ -17,6 +20,21 @@ MONTHS = (
     N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
     N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
 )  # fmt: skip
+
+
+class ReportSource(Protocol):
+    """What writes the reports: :mod:`tracker.report_pages`, or a stand-in in tests."""
+
+    def report_periods(self, views: Iterable[TicketView], cfg: Config) -> tuple[list[Period], list[Period]]: ...
+
+    def weekly_report_markdown(self, views: Iterable[TicketView], cfg: Config, week: Period, now: datetime) -> str: ...
+
+    def monthly_report_markdown(
+        self, views: Iterable[TicketView], cfg: Config, month: Period, now: datetime
+    ) -> str: ...
+
+
+STANDARD_REPORTS: ReportSource = standard_reports
 
 
 def _weekly_path(year: int, week: int) -> str:
@@ -47,22 +65,24 @@ def _report_page(_: Translator, title: str, markdown: str) -> str:
     return wrap_page(_, {"title": title}, text)
 
 
-def report_pages(site: Site, views: Sequence[TicketView], *, reports: bool = True) -> tuple[dict[str, str], int, int]:
+def report_pages(
+    site: Site, views: Sequence[TicketView], reports: ReportSource | None
+) -> tuple[dict[str, str], int, int]:
     _ = site._
     pages: dict[str, str] = {}
     weeks: list[tuple[int, int]] = []
     months: list[tuple[int, int]] = []
-    if reports:
-        raw_weeks, raw_months = report_periods(views, site.cfg)
+    if reports is not None:
+        raw_weeks, raw_months = reports.report_periods(views, site.cfg)
         weeks = sorted({(int(y), int(w)) for y, w in raw_weeks})
         months = sorted({(int(y), int(m)) for y, m in raw_months})
         for y, w in weeks:
             title = _weekly_title(_, y, w)
-            md = weekly_report_markdown(views, site.cfg, (y, w), site.now)
+            md = reports.weekly_report_markdown(views, site.cfg, (y, w), site.now)
             pages[_weekly_path(y, w)] = _report_page(_, title, md)
         for y, m in months:
             title = _monthly_title(_, y, m)
-            md = monthly_report_markdown(views, site.cfg, (y, m), site.now)
+            md = reports.monthly_report_markdown(views, site.cfg, (y, m), site.now)
             pages[_monthly_path(y, m)] = _report_page(_, title, md)
     years = sorted({y for y, _ in weeks} | {y for y, _ in months}, reverse=True)
     archive = []
