@@ -1,16 +1,16 @@
 """The one policy file, ``tracker.yml``: loaded once, validated, passed down as typed objects.
 
-Pydantic checks shapes (unknown keys, types, durations); :func:`_cross_check` checks
-references (a grade not in the scale, a role with nobody in it, overlapping windows).
+Pydantic checks shapes (unknown keys, types, durations);
+:func:`tracker.config_checks.cross_check` checks references (a grade not in the scale,
+a role with nobody in it, overlapping windows).
 Every fault is reported as ``file: key.path: what is wrong`` and raises
 :class:`~tracker.errors.ConfigError` before anything is touched.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic.functional_validators import field_validator
 from pydantic.json_schema import WithJsonSchema
 
+from tracker.config_checks import cross_check
 from tracker.errors import ConfigError
 
 # ----------------------------------------------------------------------------- scalars
@@ -516,164 +517,6 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _trigger_refs(trigger: str) -> tuple[str, str] | None:
-    if ":" in trigger:
-        kind, _, name = trigger.partition(":")
-        return kind, name
-    return None
-
-
-def _cross_check(cfg: Config) -> list[tuple[str, str]]:
-    """References between parts of the file. Returns (key path, fault) pairs."""
-    faults: list[tuple[str, str]] = []
-    grades = set(cfg.grade_rank)
-    types = {t.id for t in cfg.types}
-    roles = set(cfg.roles)
-
-    def need_grade(path: str, grade: str) -> None:
-        if grade not in grades:
-            faults.append(
-                (path, f"grade {grade!r} is not in the scale ({', '.join(cfg.grade_rank)})")
-            )
-
-    def need_role(path: str, role: str) -> None:
-        if role not in roles:
-            faults.append((path, f"role {role!r} is not defined under roles"))
-
-    def need_trigger(path: str, trigger: str) -> None:
-        ref = _trigger_refs(trigger)
-        if ref and ref[0] == "command" and ref[1] not in cfg.known_commands:
-            faults.append((path, f"command {ref[1]!r} is not a built-in or listed under commands"))
-        if ref and ref[0] == "clock" and ref[1] not in {c.id for c in cfg.clocks}:
-            faults.append((path, f"clock {ref[1]!r} is not defined under clocks"))
-        if ref and ref[0] == "field" and (ref[1] not in cfg.fields or cfg.fields[ref[1]].kind != "datetime"):
-            faults.append((path, f"field {ref[1]!r} is not a datetime field under fields"))
-
-    for name, role_def in cfg.roles.items():
-        if not [m for m in role_def.members if m.strip()]:
-            faults.append((f"roles.{name}.members", "role has nobody in it"))
-    if len(grades) != len(cfg.grades):
-        faults.append(("grades", "grade ids must be unique"))
-    for name, cal in cfg.calendars.items():
-        for which in ("workday", "restday"):
-            sched: DaySchedule = getattr(cal, which)
-            spans = sorted([*sched.working, *sched.manned])
-            for a, b in itertools.pairwise(spans):
-                if b[0] < a[1]:
-                    faults.append(
-                        (f"calendars.{name}.{which}", f"windows overlap: {_hm(a)} and {_hm(b)}")
-                    )
-    if "default" not in cfg.calendars:
-        faults.append(("calendars", "a calendar named 'default' is required"))
-    for i, form in enumerate(cfg.forms):
-        if form.type not in types:
-            faults.append((f"forms[{i}].type", f"ticket type {form.type!r} is not under types"))
-        for j, fid in enumerate(form.fields):
-            if fid not in cfg.fields:
-                faults.append((f"forms[{i}].fields[{j}]", f"field {fid!r} is not under fields"))
-    for fid, fld in cfg.fields.items():
-        if fld.kind in ("dropdown", "checkboxes") and not fld.options:
-            faults.append((f"fields.{fid}.options", f"a {fld.kind} field needs options"))
-    g = cfg.grading
-    need_grade("grading.default", g.default)
-    for i, grade_rule in enumerate(g.rules):
-        need_grade(f"grading.rules[{i}].grade", grade_rule.grade)
-    for grade, role in g.owners.items():
-        need_grade(f"grading.owners.{grade}", grade)
-        need_role(f"grading.owners.{grade}", role)
-    for grade, circle in g.circles.items():
-        need_grade(f"grading.circles.{grade}", grade)
-        for j, role in enumerate(circle):
-            need_role(f"grading.circles.{grade}[{j}]", role)
-    if g.field and g.field not in cfg.fields:
-        faults.append(("grading.field", f"field {g.field!r} is not under fields"))
-    if cfg.surge:
-        for group, grade in cfg.surge.grade.items():
-            need_grade(f"surge.grade.{group}", grade)
-        if cfg.surge.type and cfg.surge.type not in types:
-            faults.append(("surge.type", f"ticket type {cfg.surge.type!r} is not under types"))
-    for i, m in enumerate(cfg.final_grade.measures):
-        for grade in m.bands:
-            need_grade(f"final_grade.measures[{i}].bands.{grade}", grade)
-    for grade in cfg.final_grade.resolve_within:
-        need_grade(f"final_grade.resolve_within.{grade}", grade)
-    seen_clocks: set[str] = set()
-    for i, clock in enumerate(cfg.clocks):
-        base = f"clocks[{i}]"
-        if clock.id in seen_clocks:
-            faults.append((f"{base}.id", f"clock id {clock.id!r} is used twice"))
-        seen_clocks.add(clock.id)
-        if clock.calendar not in cfg.calendars:
-            faults.append(
-                (f"{base}.calendar", f"calendar {clock.calendar!r} is not under calendars")
-            )
-        if isinstance(clock.within, dict):
-            for grade in clock.within:
-                need_grade(f"{base}.within.{grade}", grade)
-        if isinstance(clock.ladder, dict):
-            for grade, ladder_name in clock.ladder.items():
-                need_grade(f"{base}.ladder.{grade}", grade)
-                if ladder_name not in cfg.ladders:
-                    faults.append(
-                        (f"{base}.ladder.{grade}", f"ladder {ladder_name!r} is not under ladders")
-                    )
-        elif clock.ladder and clock.ladder not in cfg.ladders:
-            faults.append((f"{base}.ladder", f"ladder {clock.ladder!r} is not under ladders"))
-        for j, trigger in enumerate(clock.start_triggers):
-            need_trigger(f"{base}.start" + (f"[{j}]" if isinstance(clock.start, list) else ""), trigger)
-        for j, t in enumerate(clock.stop):
-            need_trigger(f"{base}.stop[{j}]", t)
-        for j, t in enumerate(clock.until):
-            need_trigger(f"{base}.until[{j}]", t)
-        for j, role in enumerate(clock.stop_by):
-            need_role(f"{base}.stop_by[{j}]", role)
-        if "clock:" + clock.id in clock.start_triggers:
-            faults.append((f"{base}.start", "a clock cannot start on itself"))
-    for name, ladder in cfg.ladders.items():
-        for j, step in enumerate(ladder.steps):
-            for k, role in enumerate(step.assign):
-                need_role(f"ladders.{name}.steps[{j}].assign[{k}]", role)
-            for k, role in enumerate(step.mention):
-                need_role(f"ladders.{name}.steps[{j}].mention[{k}]", role)
-            if j and step.after <= ladder.steps[j - 1].after:
-                faults.append(
-                    (f"ladders.{name}.steps[{j}].after", "each step must come after the one before")
-                )
-    if cfg.satisfaction:
-        need_role("satisfaction.escalate_to", cfg.satisfaction.escalate_to)
-        scores = [s.score for s in cfg.satisfaction.scale]
-        if len(set(scores)) != len(scores):
-            faults.append(("satisfaction.scale", "scores must be unique"))
-    for i, rule in enumerate(cfg.close_rules):
-        need_trigger(f"close_rules[{i}].requires", rule.requires)
-        for j, role in enumerate(rule.by):
-            need_role(f"close_rules[{i}].by[{j}]", role)
-    faults += _report_faults(cfg, need_role)
-    return faults
-
-
-def _report_faults(cfg: Config, need_role: Callable[[str, str], None]) -> list[tuple[str, str]]:
-    """The ``reports`` settings name roles, clocks and fields the policy has."""
-    faults: list[tuple[str, str]] = []
-    rep = cfg.reports
-    for i, role in enumerate(rep.departments):
-        need_role(f"reports.departments[{i}]", role)
-    clocks = {c.id for c in cfg.clocks}
-    for i, clock in enumerate(rep.department_clocks):
-        if clock not in clocks:
-            faults.append((f"reports.department_clocks[{i}]", f"clock {clock!r} is not under clocks"))
-    facts = [("reports.department_field", rep.department_field), ("reports.channel_field", rep.channel_field)]
-    facts += [(f"reports.symptom_fields[{i}]", f) for i, f in enumerate(rep.symptom_fields)]
-    for path, fact in facts:
-        if fact is not None and fact not in cfg.fields and fact not in cfg.derived:
-            faults.append((path, f"field {fact!r} is not under fields (nor derived)"))
-    return faults
-
-
-def _hm(window: tuple[int, int]) -> str:
-    return f"{window[0] // 60:02d}:{window[0] % 60:02d}-{window[1] // 60:02d}:{window[1] % 60:02d}"
-
-
 def parse_config(data: Any, file: str = "tracker.yml") -> Config:
     """Validate already-parsed YAML data. Raises ConfigError naming file, key and fault."""
     if not isinstance(data, dict):
@@ -689,7 +532,7 @@ def parse_config(data: Any, file: str = "tracker.yml") -> Config:
                 msg = "unknown key"
             faults.append((_key_path(loc), msg))
         raise ConfigError(file, _dedupe(faults)) from None
-    faults = _cross_check(cfg)
+    faults = cross_check(cfg)
     if faults:
         raise ConfigError(file, faults)
     return cfg
