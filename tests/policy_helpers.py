@@ -39,7 +39,8 @@ from tracker.config import Config, load_config, preset_path
 from tracker.engine import assess, grade
 from tracker.intake import render_body
 from tracker.labels import type_label
-from tracker.model import Comment, Plan, PostComment, Ticket, marker_key
+from tracker.model import Comment, Plan, PostComment, Ticket
+from tracker.protocol import marker_key
 from tracker.store import LocalHub, Store
 from tracker.views import ClockView, TicketView
 

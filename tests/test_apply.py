@@ -23,9 +23,8 @@ from tracker.model import (
     ReopenTicket,
     SetAssignees,
     SetLabels,
-    marker,
-    marker_key,
 )
+from tracker.protocol import marker, marker_key
 from tracker.store import LocalHub, Store
 
 NOW = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
 
 from tests.fakegithub import FakeGitHub, webhook_example
 from tests.test_github_support import T0, Desk, open_desk
-from tracker.model import marker
+from tracker.protocol import marker
 from tracker.store import Store
 
 

@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
 
 from tests.test_github_support import BOT, T0, Desk, open_desk
-from tracker.model import marker
+from tracker.protocol import marker
 from tracker.store import Store
 from tracker.sync import META_REPO, open_ledger
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import NotFound, StoreError
-from tracker.model import Comment, Event, Ticket, marker
+from tracker.model import Comment, Event, Ticket
+from tracker.protocol import marker
 from tracker.store import MIGRATIONS, SCHEMA_VERSION, LocalHub, Store
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)

@@ -25,11 +25,11 @@ from tracker.model import (
     ReopenTicket,
     SetAssignees,
     SetLabels,
-    marker,
 )
+from tracker.protocol import incident_key, incident_link_key, with_marker
 from tracker.store import Store
 
-__all__ = ["ApplyReport", "apply_plan", "incident_key", "incident_link_key"]
+__all__ = ["ApplyReport", "apply_plan"]
 
 Locale = Literal["zh", "en"]
 
@@ -47,16 +47,6 @@ _KINDS: dict[type, str] = {
     CloseTicket: "close",
     ReopenTicket: "reopen",
 }
-
-
-def incident_key(key: str) -> str:
-    """The marker key that starts the body of the incident ticket for ``key``."""
-    return f"incident:{key}"
-
-
-def incident_link_key(key: str) -> str:
-    """The marker key of the link comment posted on each member of incident ``key``."""
-    return f"incident-link:{key}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +170,7 @@ def _post_comment(action: PostComment, step: _Step) -> str:
     existing = step.hub.find_marked_comment(action.number, action.key)
     if existing is not None:
         return f"already there (comment {existing.id})"
-    posted = step.write(step.hub.post_comment, action.number, _marked(action.key, action.body))
+    posted = step.write(step.hub.post_comment, action.number, with_marker(action.key, action.body))
     if posted is None:
         return f"would post comment [{action.key}]"
     step.extra["comment_id"] = posted.id
@@ -188,7 +178,7 @@ def _post_comment(action: PostComment, step: _Step) -> str:
 
 
 def _edit_comment(action: EditComment, step: _Step) -> str:
-    body = _marked(action.key, action.body)
+    body = with_marker(action.key, action.body)
     step.write(step.hub.edit_comment, action.number, action.comment_id, body)
     return _say(step, f"edit comment {action.comment_id}", f"edited comment {action.comment_id}")
 
@@ -198,7 +188,7 @@ def _open_incident(action: OpenIncident, step: _Step, locale: str) -> str:
     number = hub.find_incident(action.key)
     opened = number is None
     if number is None:
-        body = _marked(incident_key(action.key), action.body)
+        body = with_marker(incident_key(action.key), action.body)
         number = step.write(hub.create_ticket, action.title, body, action.labels)
     step.number = number
     step.extra["incident"] = number
@@ -208,7 +198,7 @@ def _open_incident(action: OpenIncident, step: _Step, locale: str) -> str:
         if number is not None and hub.find_marked_comment(member, link_key) is not None:
             continue
         text = _LINK_TEXT[locale].format(number=number if number is not None else "?")
-        step.write(hub.post_comment, member, _marked(link_key, text))
+        step.write(hub.post_comment, member, with_marker(link_key, text))
         linked.append(member)
     step.extra["linked"] = linked
     return _incident_outcome(step, number, opened, linked)
@@ -224,12 +214,6 @@ def _incident_outcome(step: _Step, number: int | None, opened: bool, linked: lis
     if linked:
         return f"{head}, linked {links}"
     return head if opened else f"{head} and linked"
-
-
-def _marked(key: str, body: str) -> str:
-    """``body`` starting with ``marker(key)`` on its own line (added when missing)."""
-    head = marker(key)
-    return body if body.startswith(head) else f"{head}\n{body}"
 
 
 def _say(step: _Step, would: str, done: str) -> str:

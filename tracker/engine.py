@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,8 +38,30 @@ from tracker.model import (
     SetAssignees,
     SetLabels,
     Ticket,
+)
+from tracker.protocol import (
+    STATUS,
+    bad_rating_key,
+    close_blocked_key,
+    denied_key,
+    due_item_key,
+    escalation_key,
+    has_signature,
+    incident_body,
+    incident_key_of,
+    incident_link_key,
+    incident_resolved_key,
+    linked_incident_of,
+    low_rating_key,
     marker,
     marker_key,
+    needs_info_key,
+    rate_request_key,
+    read_data,
+    reminder_key,
+    signature,
+    undo_label_key,
+    wording_key,
 )
 from tracker.views import ClockView, Command, GradeChange, TicketView
 
@@ -188,8 +209,9 @@ def prepare(ticket: Ticket, ctx: Context) -> Prepared:
             key = marker_key(c.body) if c.author == ctx.bot or c.is_bot else None
             if key:
                 bot_comments.setdefault(key, c)
-                if key.startswith("incident-link:"):
-                    linked_to = key[len("incident-link:") :]
+                linked = linked_incident_of(key)
+                if linked is not None:
+                    linked_to = linked
             continue
         found = parse_commands(
             c.body, ctx.known_commands, author=c.author, at=c.created_at, comment_id=c.id
@@ -205,9 +227,9 @@ def prepare(ticket: Ticket, ctx: Context) -> Prepared:
     incident_data: dict[str, Any] = {}
     is_bot_ticket = ctx.is_bot(ticket.author, ticket.author_is_bot)
     key = marker_key(ticket.body) if is_bot_ticket else None
-    if key and key.startswith("incident:"):
-        incident_key = key[len("incident:") :]
-        incident_data = _incident_data(ticket.body)
+    if key and incident_key_of(key) is not None:
+        incident_key = incident_key_of(key)
+        incident_data = read_data(ticket.body)
     if incident_key:
         facts = dict(incident_data.get("facts", {}))
         facts["incident"] = True
@@ -268,18 +290,6 @@ def prepare(ticket: Ticket, ctx: Context) -> Prepared:
         elif e.kind in ("assigned", "unassigned") and e.assignee:
             p.assign_events[e.assignee] = (e.kind, human)
     return p
-
-
-def _incident_data(body: str) -> dict[str, Any]:
-    start = body.find("<!-- tracker-data ")
-    if start < 0:
-        return {}
-    end = body.find(" -->", start)
-    try:
-        data = json.loads(body[start + len("<!-- tracker-data ") : end])
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 # --------------------------------------------------------------------------- history
@@ -813,7 +823,7 @@ def _open_incident(
         group = _group_name(inc.group, ctx)
         title = (f"事件：{group}类问题集中出现" if ctx.locale == "zh"
                  else f"Incident: surge of {group} problems")  # fmt: skip
-    full_body = f"{marker('incident:' + inc.key)}\n<!-- tracker-data {json.dumps(data, sort_keys=True)} -->\n{body}"
+    full_body = incident_body(inc.key, data, body)
     labels = [cfg.labels.incident, grade_label(cfg, inc.grade)]
     if inc.type:
         labels.append(type_label(cfg, inc.type))
@@ -845,21 +855,17 @@ def _incident_member_actions(
         p = by_number.get(m)
         if p is None:
             continue
-        if f"incident-link:{inc.key}" not in p.bot_comments:
+        if incident_link_key(inc.key) not in p.bot_comments:
             body = msg.render(ctx.locale, "incident_link", incident=inc.number)
-            actions.append(PostComment(m, f"incident-link:{inc.key}", body))
+            actions.append(PostComment(m, incident_link_key(inc.key), body))
         if inc.wording:
-            key = f"wording:{inc.key}:{_digest(inc.wording)}"
+            key = wording_key(inc.key, inc.wording)
             if key not in p.bot_comments:
                 body = msg.render(ctx.locale, "wording", incident=inc.number, text=inc.wording)
                 actions.append(PostComment(m, key, body))
-        if inc.resolved is not None and f"incident-resolved:{inc.key}" not in p.bot_comments:
+        if inc.resolved is not None and incident_resolved_key(inc.key) not in p.bot_comments:
             body = msg.render(ctx.locale, "incident_resolved", incident=inc.number)
-            actions.append(PostComment(m, f"incident-resolved:{inc.key}", body))
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+            actions.append(PostComment(m, incident_resolved_key(inc.key), body))
 
 
 def _desire(
@@ -966,19 +972,19 @@ def _desire(
 
     # -- comments ---------------------------------------------------------------
     if is_open and (p.missing or p.invalid):
-        post(f"needs-info:{_digest(p.missing_text)}", p.missing_text)
+        post(needs_info_key(p.missing_text), p.missing_text)
     for c, names in p.denied:
-        post(f"denied:{c.id}", msg.render(loc, "denied", author=c.author, commands=" ".join(names)))
+        post(denied_key(c.id), msg.render(loc, "denied", author=c.author, commands=" ".join(names)))
     for event_id, label, actor in p.undo_labels:
-        post(f"undo-label:{event_id}", msg.render(loc, "undo_label", author=actor, label=label))
+        post(undo_label_key(event_id), msg.render(loc, "undo_label", author=actor, label=label))
     for c in h.bad_ratings:
         post(
-            f"bad-rating:{c.comment_id}",
+            bad_rating_key(c.comment_id),
             msg.render(loc, "bad_rating", value=c.args, scale=_scale(ctx)),
         )
     for view_clock in view.clocks:
         for e in view_clock.escalations:
-            key = f"esc:{e.clock}:{e.cycle}:{e.step}"
+            key = escalation_key(e.clock, e.cycle, e.step)
             if key in p.bot_comments:
                 continue
             ladder_next = _next_step_time(view_clock, e.step, h.grade, ctx)
@@ -1001,14 +1007,14 @@ def _desire(
             command = next((s[8:] for s in spec.stop if s.startswith("command:")), "report")
             mention = ctx.mentions(spec.stop_by)
             post(
-                f"due:{view_clock.id}",
+                due_item_key(view_clock.id),
                 msg.render(loc, "due_item", clock=view_clock.name, due=msg.fmt_time(view_clock.due),
                            checklist=list(view_clock.checklist), command=command, mention=mention),
             )  # fmt: skip
             if view_clock.status == "at_risk" or (view_clock.stopped is None and view_clock.breached):
                 # One reminder when the deadline nears (or has passed before anyone was told).
                 post(
-                    f"remind:{view_clock.id}",
+                    reminder_key(view_clock.id),
                     msg.render(loc, "due_reminder", clock=view_clock.name, due=msg.fmt_time(view_clock.due),
                                command=command, mention=mention),
                 )  # fmt: skip
@@ -1020,13 +1026,13 @@ def _desire(
             for r in cfg.close_rules
         )
         post(
-            f"rate:{int(h.resolved)}",
+            rate_request_key(h.resolved),
             msg.render(loc, "rate_request", scale=_scale(ctx), confirm=confirm),
         )
     if low and sat and h.rating_comment is not None:
         score = ctx.scores.get(h.rating, None)
         post(
-            f"low-rating:{h.rating_comment}",
+            low_rating_key(h.rating_comment),
             msg.render(loc, "low_rating", score=h.rating, score_name=score.name if score else h.rating,
                        mention=ctx.mentions([sat.escalate_to]), reopened=sat.reopen_on_low,
                        penalty=sat.penalties.get(h.rating or 0, 0)),
@@ -1053,7 +1059,7 @@ def _state_change(
     if t.state == "closed" and blocked and h.last_close_event and h.last_close_event[2]:
         event_id, _actor, _human = h.last_close_event
         post(
-            f"close-blocked:{event_id}",
+            close_blocked_key(event_id),
             msg.render(ctx.locale, "close_blocked", requirement=blocked[0], roles=blocked[1]),
         )
         notes.append(f"#{n} reopened: closing needs {blocked[0]}")
@@ -1140,9 +1146,8 @@ def _status(p: Prepared, view: TicketView, h: History, ctx: Context, comments: l
     owner = f"@{ctx.pick(owner_role, n)}" if owner_role and ctx.pick(owner_role, n) else ""
     sig_src = repr((h.grade, view.final_grade, owner, view.paused, ctx.locale,
                     [(c.id, c.cycle, c.status, int(epoch(c.due))) for c in shown]))  # fmt: skip
-    sig = _digest(sig_src)
-    existing = p.bot_comments.get("status")
-    if existing is not None and f"<!-- sig:{sig} -->" in existing.body:
+    existing = p.bot_comments.get(STATUS)
+    if existing is not None and has_signature(existing.body, sig_src):
         return
     loc = ctx.locale
     grade_name = cfg.grade_by_id[h.grade].label(loc)
@@ -1152,10 +1157,10 @@ def _status(p: Prepared, view: TicketView, h: History, ctx: Context, comments: l
          "due": msg.fmt_time(c.due), "status": msg.text(loc, c.status)}
         for c in shown
     ]  # fmt: skip
-    body = f"<!-- sig:{sig} -->\n" + msg.render(
+    body = signature(sig_src) + "\n" + msg.render(
         loc, "status", grade=grade_name, final=final, owner=owner, paused=view.paused, clocks=rows
     )
     if existing is None:
-        comments.append(PostComment(n, "status", body))
+        comments.append(PostComment(n, STATUS, body))
     else:
-        comments.append(EditComment(n, "status", existing.id, marker("status") + "\n" + body))
+        comments.append(EditComment(n, STATUS, existing.id, marker(STATUS) + "\n" + body))

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import NotFound, StoreError
-from tracker.model import Comment, Event, Ticket, marker, marker_key
+from tracker.model import Comment, Event, Ticket
+from tracker.protocol import incident_key, marker, marker_key
 
 __all__ = ["MIGRATIONS", "LocalHub", "Migration", "Store"]
 
@@ -951,7 +952,7 @@ class LocalHub:
         return self.store.comment_by_marker(number, key, self.bot_login)
 
     def find_incident(self, key: str) -> int | None:
-        return self.store.find_ticket_by_marker(f"incident:{key}", self.bot_login)
+        return self.store.find_ticket_by_marker(incident_key(key), self.bot_login)
 
     def create_ticket(self, title: str, body: str, labels: tuple[str, ...]) -> int:
         return self.open_ticket(title, body, self.bot_login, labels)
