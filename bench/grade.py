@@ -37,7 +37,7 @@ from tracker.engine import Context, grade
 from tracker.intake import render_body
 from tracker.labels import grade_label, type_label
 from tracker.model import Comment, Event, Ticket
-from tracker.protocol import incident_link_key, marker
+from tracker.protocol import fill_incident_number, incident_link_key, marker, with_marker
 
 
 def peak_mb() -> float:
@@ -125,7 +125,7 @@ def apply_in_memory(tickets: list[Ticket], plan, now: datetime, bot: str) -> lis
                                        action.labels, (), (), (), "NONE", True)  # fmt: skip
             for m in action.members:
                 next_id += 1
-                link = marker(incident_link_key(action.key)) + f"\nlinked to #{number}"
+                link = with_marker(incident_link_key(action.key), fill_incident_number(action.link, number))
                 extra.setdefault(m, []).append(Comment(next_id, bot, link, now, "NONE", is_bot=True))
             continue
         n = getattr(action, "number", None)

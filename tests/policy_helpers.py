@@ -164,7 +164,7 @@ class Desk:
         """One grader run at ``now``: grade every ticket and apply the plan. Returns the plan."""
         self.now = now
         plan = grade(self.tickets(), self.cfg, now)
-        self.reports.append(apply_plan(plan, self.hub, now=now, locale=self.cfg.locale))
+        self.reports.append(apply_plan(plan, self.hub, now=now))
         return plan
 
     def view(self, number: int, now: datetime) -> TicketView:

@@ -107,3 +107,9 @@ def test_status_signature_round_trip() -> None:
     assert proto.has_signature(body, "grade=major")
     assert not proto.has_signature(body, "grade=minor")
     assert proto.kind_of(proto.STATUS) == proto.STATUS
+
+
+def test_incident_number_is_filled_in_later() -> None:
+    text = f"Linked to incident #{proto.INCIDENT_NUMBER}."
+    assert proto.fill_incident_number(text, 12) == "Linked to incident #12."
+    assert proto.fill_incident_number(text, None) == "Linked to incident #?."

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from tracker.hub import Hub
 from tracker.model import (
@@ -26,17 +26,10 @@ from tracker.model import (
     SetAssignees,
     SetLabels,
 )
-from tracker.protocol import incident_key, incident_link_key, with_marker
+from tracker.protocol import fill_incident_number, incident_key, incident_link_key, with_marker
 from tracker.store import Store
 
 __all__ = ["ApplyReport", "apply_plan"]
-
-Locale = Literal["zh", "en"]
-
-_LINK_TEXT: dict[str, str] = {
-    "zh": "已关联到事件 #{number}",
-    "en": "Linked to incident #{number}",
-}
 
 _KINDS: dict[type, str] = {
     SetLabels: "set_labels",
@@ -95,7 +88,6 @@ def apply_plan(
     now: datetime | None = None,
     dry_run: bool = False,
     on_action: Callable[[Action, str], None] | None = None,
-    locale: Locale = "zh",
 ) -> ApplyReport:
     """Apply ``plan`` through ``hub`` in order and return what was done.
 
@@ -105,15 +97,13 @@ def apply_plan(
     after each action. A hub exception propagates at once, with a note saying how far the
     apply got; everything before it is done and logged.
     """
-    if locale not in _LINK_TEXT:
-        raise ValueError(f"locale must be one of {sorted(_LINK_TEXT)}, not {locale!r}")
     at = now if now is not None else hub.now()
     applied = skipped = writes = 0
     outcomes: list[tuple[Action, str]] = []
     for index, action in enumerate(plan.actions, start=1):
         step = _Step(hub, dry_run, number=getattr(action, "number", None))
         try:
-            outcome = _apply_one(action, step, locale)
+            outcome = _apply_one(action, step)
         except Exception as exc:
             if step.writes and not dry_run:
                 _record(store, run_id, at, action, step, f"failed part-way: {exc}")
@@ -136,7 +126,7 @@ def apply_plan(
     return ApplyReport(applied, skipped, writes, tuple(outcomes), dry_run)
 
 
-def _apply_one(action: Action, step: _Step, locale: str) -> str:
+def _apply_one(action: Action, step: _Step) -> str:
     match action:
         case SetLabels() | SetAssignees():
             return _set_names(action, step)
@@ -145,7 +135,7 @@ def _apply_one(action: Action, step: _Step, locale: str) -> str:
         case EditComment():
             return _edit_comment(action, step)
         case OpenIncident():
-            return _open_incident(action, step, locale)
+            return _open_incident(action, step)
         case CloseTicket():
             step.write(step.hub.close, action.number, action.reason)
             return _say(step, f"close ({action.reason})", f"closed ({action.reason})")
@@ -183,7 +173,7 @@ def _edit_comment(action: EditComment, step: _Step) -> str:
     return _say(step, f"edit comment {action.comment_id}", f"edited comment {action.comment_id}")
 
 
-def _open_incident(action: OpenIncident, step: _Step, locale: str) -> str:
+def _open_incident(action: OpenIncident, step: _Step) -> str:
     hub = step.hub
     number = hub.find_incident(action.key)
     opened = number is None
@@ -197,7 +187,7 @@ def _open_incident(action: OpenIncident, step: _Step, locale: str) -> str:
     for member in action.members:
         if number is not None and hub.find_marked_comment(member, link_key) is not None:
             continue
-        text = _LINK_TEXT[locale].format(number=number if number is not None else "?")
+        text = fill_incident_number(action.link, number)
         step.write(hub.post_comment, member, with_marker(link_key, text))
         linked.append(member)
     step.extra["linked"] = linked

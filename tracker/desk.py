@@ -122,7 +122,7 @@ def run_grader(
             result.plans.append(plan)
             report = apply_plan(
                 plan, hub, store=store, run_id=run_id, now=now, dry_run=dry_run,
-                on_action=on_action, locale=cfg.locale,
+                on_action=on_action,
             )  # fmt: skip
             result.reports.append(report)
             if dry_run:

@@ -40,12 +40,14 @@ from tracker.model import (
     Ticket,
 )
 from tracker.protocol import (
+    INCIDENT_NUMBER,
     STATUS,
     bad_rating_key,
     close_blocked_key,
     denied_key,
     due_item_key,
     escalation_key,
+    fill_incident_number,
     has_signature,
     incident_body,
     incident_key_of,
@@ -827,7 +829,14 @@ def _open_incident(
     labels = [cfg.labels.incident, grade_label(cfg, inc.grade)]
     if inc.type:
         labels.append(type_label(cfg, inc.type))
-    return OpenIncident(inc.key, title, full_body, tuple(labels), tuple(inc.members))
+    return OpenIncident(
+        inc.key, title, full_body, tuple(labels), tuple(inc.members), link=_link_text(ctx)
+    )
+
+
+def _link_text(ctx: Context) -> str:
+    """The note on a member that it is linked to an incident, whose number may be unknown yet."""
+    return msg.render(ctx.locale, "incident_link", incident=INCIDENT_NUMBER)
 
 
 def _group_name(value: str, ctx: Context) -> str:
@@ -856,7 +865,7 @@ def _incident_member_actions(
         if p is None:
             continue
         if incident_link_key(inc.key) not in p.bot_comments:
-            body = msg.render(ctx.locale, "incident_link", incident=inc.number)
+            body = fill_incident_number(_link_text(ctx), inc.number)
             actions.append(PostComment(m, incident_link_key(inc.key), body))
         if inc.wording:
             key = wording_key(inc.key, inc.wording)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 # GitHub's author_association values that make a person staff by default.
 STAFF_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
+
 @dataclass(frozen=True, slots=True)
 class Comment:
     id: int
@@ -105,13 +106,18 @@ class EditComment:
 
 @dataclass(frozen=True, slots=True)
 class OpenIncident:
-    """Create the incident ticket for ``key`` and link ``members`` to it."""
+    """Create the incident ticket for ``key`` and link ``members`` to it.
+
+    ``link`` is the text of the link comment on each member, written before the incident
+    has a number: :data:`tracker.protocol.INCIDENT_NUMBER` stands for it.
+    """
 
     key: str
     title: str
     body: str
     labels: tuple[str, ...]
     members: tuple[int, ...]
+    link: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,9 @@ RATE_REQUEST = "rate"
 LOW_RATING = "low-rating"
 CLOSE_BLOCKED = "close-blocked"
 
+# Stands for the incident's number in a link text written before the incident exists.
+INCIDENT_NUMBER = "{incident}"
+
 
 # --------------------------------------------------------------------------- markers
 
@@ -120,6 +123,11 @@ def incident_resolved_key(incident: str) -> str:
 def wording_key(incident: str, wording: str) -> str:
     """The agreed wording of ``incident`` passed on to a member: once per distinct text."""
     return _key(WORDING, incident, digest(wording))
+
+
+def fill_incident_number(text: str, number: int | None) -> str:
+    """A text written with :data:`INCIDENT_NUMBER`, once the incident's number is known."""
+    return text.replace(INCIDENT_NUMBER, str(number) if number is not None else "?")
 
 
 def write_data(data: Mapping[str, Any]) -> str:

@@ -179,7 +179,7 @@ def _apply(
     summary.notes = list(plan.notes)
     if summary.dry_run:
         summary.labels_created = ensure_plan_labels(cfg, hub, store, plan, dry_run=True)
-        report = apply_plan(plan, hub, now=summary.now, dry_run=True, locale=cfg.locale)
+        report = apply_plan(plan, hub, now=summary.now, dry_run=True)
         _take(summary, report)
         return
     store.begin_run(summary.run_id, summary.now)
@@ -190,7 +190,6 @@ def _apply(
             try:
                 report = apply_plan(
                     plan, hub, store=store, run_id=summary.run_id, now=summary.now,
-                    locale=cfg.locale,
                 )  # fmt: skip
                 break
             except GitHubRequestError as exc:
