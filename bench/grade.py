@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tracker.config import load_config, preset_path
 from tracker.engine import Context, grade
+from tracker.gcpause import paused_gc
 from tracker.intake import render_body
 from tracker.labels import grade_label, type_label
 from tracker.model import Comment, Event, Ticket
@@ -165,7 +166,8 @@ def main() -> None:
     gc.collect()
     ctx = Context(cfg)
     start = time.perf_counter()
-    plan = grade(tickets, cfg, now, ctx=ctx)
+    with paused_gc():
+        plan = grade(tickets, cfg, now, ctx=ctx)
     seconds = time.perf_counter() - start
     print(json.dumps({
         "bench": "grade_cold", "preset": args.preset, "tickets": len(tickets),
@@ -180,7 +182,8 @@ def main() -> None:
     # the last pass grades every ticket in full and leaves the memory for the next run.
     for _ in range(3):
         start = time.perf_counter()
-        plan = grade(tickets, cfg, now, ctx=ctx, memo={})
+        with paused_gc():
+            plan = grade(tickets, cfg, now, ctx=ctx, memo={})
         seconds = time.perf_counter() - start
         if not plan:
             break
@@ -235,7 +238,8 @@ def scheduled(db: str, preset: str, now_text: str) -> None:
         memo = load_memory(store, ctx)
         tickets = gradable(store, now, restless_for=ctx)
         loaded = time.perf_counter()
-        plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
+        with paused_gc():
+            plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
         open_count = store.count(state="open")
     seconds = time.perf_counter() - start
     print(json.dumps({

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from tracker.apply import ApplyReport, apply_plan
 from tracker.config import Config
 from tracker.engine import Context, Memo, assess_all, grade
+from tracker.gcpause import paused_gc
 from tracker.model import Action, OpenIncident, Plan, Ticket
 from tracker.store import LocalHub, Store
 from tracker.views import TicketView
@@ -113,7 +114,8 @@ def run_grader(
     try:
         for _ in range(MAX_PASSES):
             tickets = gradable(store, now, restless_for=ctx if memo is not None else None)
-            plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
+            with paused_gc():
+                plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
             result.passes += 1
             if not plan:
                 if memo is not None:

@@ -15,7 +15,6 @@ order: :func:`assess_all` (every ticket's view) and :func:`grade` (the plan).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -171,26 +170,6 @@ def grade(
     With ``memo`` (the previous runs' :class:`Memo` per ticket), quiet tickets rest and
     the plan carries fresh memos for every ticket it graded (``plan.memo``).
     """
-    # Planning makes many small objects and no garbage cycles: the cyclic collector would
-    # only rescan the (large) live heap over and over.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _grade(tickets, cfg, now, only=only, ctx=ctx, memo=memo)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _grade(
-    tickets: Sequence[Ticket],
-    cfg: Config,
-    now: datetime,
-    *,
-    only: set[int] | None,
-    ctx: Context | None,
-    memo: Mapping[int, Memo] | None,
-) -> Plan:
     ctx = ctx or Context(cfg)
     now_s = epoch(now)
     if memo is not None:

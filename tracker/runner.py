@@ -28,6 +28,7 @@ from tracker.config import Config
 from tracker.desk import gradable, load_memory, save_memory
 from tracker.engine import Context, grade
 from tracker.errors import BudgetExhausted, UsageError
+from tracker.gcpause import paused_gc
 from tracker.github_hub import GitHubHub, GitHubRequestError, is_bot_user, login_of
 from tracker.labels import LabelSpec, catalog
 from tracker.model import OpenIncident, Plan, SetLabels, Ticket
@@ -256,7 +257,8 @@ def run_scheduled(
         memo = load_memory(store, ctx) if not dry_run else None
         tickets = grading_set(store, now, restless_for=ctx if memo is not None else None)
         summary.graded = len(tickets)
-        plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
+        with paused_gc():
+            plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
         prime_hub(hub, tickets)
         _apply(cfg, hub, store, plan, summary, lambda: grade(grading_set(store, now), cfg, now, ctx=ctx))
         if memo is not None:
@@ -315,7 +317,8 @@ def run_event(
         only = {number} | report.changed
         tickets = grading_set(store, now, also=only)
         summary.graded = len(only)
-        plan = grade(tickets, cfg, now, only=only)
+        with paused_gc():
+            plan = grade(tickets, cfg, now, only=only)
         if warm:
             prime_hub(hub, tickets)
 

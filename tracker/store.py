@@ -15,7 +15,6 @@ order, in one transaction, when a file is opened.
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import NotFound, StoreError
+from tracker.gcpause import paused_gc
 from tracker.model import Comment, Event, Ticket
 from tracker.protocol import incident_key, marker, marker_key
 
@@ -320,18 +320,6 @@ def _build_tickets(
             assignees,
         ) in rows
     ]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building many acyclic objects (it would rescan them all)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _action_dict(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -678,7 +666,7 @@ class Store:
         if where is None:
             return []
         children = f" WHERE number IN (SELECT number FROM tickets{where})" if where else ""
-        with _gc_paused(), self._read() as db:
+        with paused_gc(), self._read() as db:
             rows = db.execute(
                 f"SELECT {_TICKET_COLUMNS} FROM tickets{where} ORDER BY number", params
             ).fetchall()
