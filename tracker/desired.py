@@ -36,12 +36,12 @@ from tracker.protocol import (
     escalation_key,
     has_signature,
     low_rating_key,
-    marker,
     needs_info_key,
     rate_request_key,
     reminder_key,
     signature,
     undo_label_key,
+    with_marker,
 )
 from tracker.reading import Prepared
 from tracker.views import ClockView, TicketView
@@ -433,4 +433,4 @@ def status_comment(
     )
     if existing is None:
         return PostComment(n, STATUS, body)
-    return EditComment(n, STATUS, existing.id, marker(STATUS) + "\n" + body)
+    return EditComment(n, STATUS, existing.id, with_marker(STATUS, body))

@@ -37,8 +37,9 @@ class Hub(Protocol):
         """The number of the bot's incident ticket for ``key``, if one was already opened.
 
         An incident ticket is one written by ``bot_login`` whose body starts with
-        ``marker(incident_key(key))`` (see :mod:`tracker.protocol`); open or closed, the lowest number wins. Checked
-        before :meth:`create_ticket` so a retried plan never opens the incident twice.
+        ``marker(incident_key(key))`` (see :mod:`tracker.protocol`); open or closed, the
+        lowest number wins. Checked before :meth:`create_ticket` so a retried plan never
+        opens the incident twice.
         """
         ...
 
