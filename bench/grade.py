@@ -32,9 +32,11 @@ from pathlib import Path
 
 from tracker.config import load_config, preset_path
 from tracker.engine import Context, grade
+from tracker.gcpause import paused_gc
 from tracker.intake import render_body
 from tracker.labels import grade_label, type_label
-from tracker.model import Comment, Event, Ticket, marker
+from tracker.model import Comment, Event, Ticket
+from tracker.protocol import fill_incident_number, incident_link_key, marker, with_marker
 
 
 def peak_mb() -> float:
@@ -122,7 +124,7 @@ def apply_in_memory(tickets: list[Ticket], plan, now: datetime, bot: str) -> lis
                                        action.labels, (), (), (), "NONE", True)  # fmt: skip
             for m in action.members:
                 next_id += 1
-                link = marker(f"incident-link:{action.key}") + f"\nlinked to #{number}"
+                link = with_marker(incident_link_key(action.key), fill_incident_number(action.link, number))
                 extra.setdefault(m, []).append(Comment(next_id, bot, link, now, "NONE", is_bot=True))
             continue
         n = getattr(action, "number", None)
@@ -162,7 +164,8 @@ def main() -> None:
     gc.collect()
     ctx = Context(cfg)
     start = time.perf_counter()
-    plan = grade(tickets, cfg, now, ctx=ctx)
+    with paused_gc():
+        plan = grade(tickets, cfg, now, ctx=ctx)
     seconds = time.perf_counter() - start
     print(json.dumps({
         "bench": "grade_cold", "preset": args.preset, "tickets": len(tickets),
@@ -177,7 +180,8 @@ def main() -> None:
     # the last pass grades every ticket in full and leaves the memory for the next run.
     for _ in range(3):
         start = time.perf_counter()
-        plan = grade(tickets, cfg, now, ctx=ctx, memo={})
+        with paused_gc():
+            plan = grade(tickets, cfg, now, ctx=ctx, memo={})
         seconds = time.perf_counter() - start
         if not plan:
             break
@@ -233,7 +237,8 @@ def scheduled(db: str, preset: str, now_text: str) -> None:
         memo = load_memory(store, ctx)
         tickets = gradable(store, now, restless_for=ctx)
         loaded = time.perf_counter()
-        plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
+        with paused_gc():
+            plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
         open_count = store.count(state="open")
     seconds = time.perf_counter() - start
     print(json.dumps({

@@ -20,7 +20,7 @@ from fakegithub.fixtures import DESK_CONFIG
 from tracker.cli import main
 from tracker.config import Config, load_config
 from tracker.intake import render_body
-from tracker.model import marker_key
+from tracker.protocol import marker_key
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 BOT = "github-actions[bot]"

@@ -41,7 +41,8 @@ from tracker.intake import render_body
 from tracker.labels import type_label
 from tracker.ledger import Store
 from tracker.local_hub import LocalHub
-from tracker.model import Comment, Plan, PostComment, Ticket, marker_key
+from tracker.model import Comment, Plan, PostComment, Ticket
+from tracker.protocol import marker_key
 from tracker.views import ClockView, TicketView
 
 __all__ = ["SHANGHAI", "Desk", "at", "iter_escalations", "kinds", "load_preset", "posted", "preset_file"]
@@ -164,7 +165,7 @@ class Desk:
         """One grader run at ``now``: grade every ticket and apply the plan. Returns the plan."""
         self.now = now
         plan = grade(self.tickets(), self.cfg, now)
-        self.reports.append(apply_plan(plan, self.hub, now=now, locale=self.cfg.locale))
+        self.reports.append(apply_plan(plan, self.hub, now=now))
         return plan
 
     def view(self, number: int, now: datetime) -> TicketView:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from policy_helpers import Desk, at, load_preset
 
 from tracker.engine import grade
+from tracker.model import OpenIncident
+from tracker.protocol import INCIDENT_NUMBER
 
 CLUB = load_preset("club")
 ISSUE = {"category": "booking", "level": "l2", "description": "淋浴间漏水"}
@@ -181,3 +183,21 @@ def test_a_step_falling_due_exactly_now_fires_now() -> None:
         n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
         desk.run(at("2026-11-24 10:15"))  # handoff due 10:15: step 1 fires at 10:15
         assert "esc:handoff:0:0" in desk.bot_comments(n)
+
+
+def test_the_incident_link_text_is_the_graders_whoever_posts_it() -> None:
+    online = load_preset("online")
+    problem = {"tier": "ordinary", "channel": "phone", "description": "登录失败",
+               "symptom": "login_failure", "complaints_per_hour": 2}  # fmt: skip
+    with Desk(online) as desk:
+        members = [desk.open("problem", problem, at(f"2026-11-24 10:{m:02d}")) for m in range(0, 25, 5)]
+        plan = desk.run(at("2026-11-24 10:21"))
+        (opened,) = [a for a in plan.actions if isinstance(a, OpenIncident)]
+        assert opened.link == f"🔗 已关联到事件 #{INCIDENT_NUMBER}。"  # filled in when it is applied
+        (incident,) = [t.number for t in desk.tickets() if t.author == online.bot.login]
+        for n in members:
+            assert desk.bot_comment(n, "incident-link:") == f"🔗 已关联到事件 #{incident}。"
+        # A member that joins an open incident is linked by the grader itself, in the same words.
+        late = desk.open("problem", problem, at("2026-11-24 10:26"))
+        desk.run(at("2026-11-24 10:27"))
+        assert desk.bot_comment(late, "incident-link:") == f"🔗 已关联到事件 #{incident}。"

@@ -15,7 +15,7 @@ from fakegithub import FakeGitHub
 from tracker.errors import BudgetExhausted
 from tracker.github_hub import GitHubHub, GitHubRequestError, GitHubUnavailable
 from tracker.labels import LabelSpec
-from tracker.model import marker
+from tracker.protocol import marker
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 BOT = "github-actions[bot]"

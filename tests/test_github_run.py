@@ -17,7 +17,7 @@ from fakegithub import FakeGitHub, webhook_example
 from github_desk import T0, Desk, open_desk
 
 from tracker.ledger import Store
-from tracker.model import marker
+from tracker.protocol import marker
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from github_desk import BOT, T0, Desk, open_desk
 
 from tracker.ledger import Store
-from tracker.model import marker
+from tracker.protocol import marker
 from tracker.sync import META_REPO, open_ledger
 
 

@@ -13,7 +13,8 @@ import pytest
 from tracker.errors import NotFound, StoreError
 from tracker.ledger import Store
 from tracker.ledger_schema import MIGRATIONS, SCHEMA_VERSION
-from tracker.model import Comment, Event, Ticket, marker
+from tracker.model import Comment, Event, Ticket
+from tracker.protocol import marker
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 BOT = "desk-bot[bot]"

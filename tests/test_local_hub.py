@@ -11,7 +11,7 @@ import pytest
 from tracker.errors import NotFound
 from tracker.ledger import Store
 from tracker.local_hub import LocalHub
-from tracker.model import marker
+from tracker.protocol import marker
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 BOT = "desk-bot[bot]"

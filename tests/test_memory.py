@@ -101,7 +101,7 @@ def test_only_tickets_the_plan_leaves_untouched_are_remembered(store: Store) -> 
     store.upsert_many(tickets=tickets)
     memo = {n: Memo(f"fp{n}", 0.0, False, 4 if n == 1 else None) for n in (1, 2, 3, 4)}
     plan = Plan(
-        actions=(SetLabels(2, add=("bug",)), OpenIncident("vpn", "VPN", "body", ("incident",), (3,))),
+        actions=(SetLabels(2, add=("bug",)), OpenIncident("vpn", "VPN", "body", ("incident",), (3,), "linked")),
         memo=memo,
     )
     kept = to_remember(plan, tickets)

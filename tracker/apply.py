@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from tracker.hub import Hub
 from tracker.ledger import Store
@@ -26,17 +26,10 @@ from tracker.model import (
     ReopenTicket,
     SetAssignees,
     SetLabels,
-    marker,
 )
+from tracker.protocol import fill_incident_number, incident_key, incident_link_key, with_marker
 
-__all__ = ["ApplyReport", "apply_plan", "incident_key", "incident_link_key"]
-
-Locale = Literal["zh", "en"]
-
-_LINK_TEXT: dict[str, str] = {
-    "zh": "已关联到事件 #{number}",
-    "en": "Linked to incident #{number}",
-}
+__all__ = ["ApplyReport", "apply_plan"]
 
 _KINDS: dict[type, str] = {
     SetLabels: "set_labels",
@@ -47,16 +40,6 @@ _KINDS: dict[type, str] = {
     CloseTicket: "close",
     ReopenTicket: "reopen",
 }
-
-
-def incident_key(key: str) -> str:
-    """The marker key that starts the body of the incident ticket for ``key``."""
-    return f"incident:{key}"
-
-
-def incident_link_key(key: str) -> str:
-    """The marker key of the link comment posted on each member of incident ``key``."""
-    return f"incident-link:{key}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +88,6 @@ def apply_plan(
     now: datetime | None = None,
     dry_run: bool = False,
     on_action: Callable[[Action, str], None] | None = None,
-    locale: Locale = "zh",
 ) -> ApplyReport:
     """Apply ``plan`` through ``hub`` in order and return what was done.
 
@@ -115,15 +97,13 @@ def apply_plan(
     after each action. A hub exception propagates at once, with a note saying how far the
     apply got; everything before it is done and logged.
     """
-    if locale not in _LINK_TEXT:
-        raise ValueError(f"locale must be one of {sorted(_LINK_TEXT)}, not {locale!r}")
     at = now if now is not None else hub.now()
     applied = skipped = writes = 0
     outcomes: list[tuple[Action, str]] = []
     for index, action in enumerate(plan.actions, start=1):
         step = _Step(hub, dry_run, number=getattr(action, "number", None))
         try:
-            outcome = _apply_one(action, step, locale)
+            outcome = _apply_one(action, step)
         except Exception as exc:
             if step.writes and not dry_run:
                 _record(store, run_id, at, action, step, f"failed part-way: {exc}")
@@ -146,7 +126,7 @@ def apply_plan(
     return ApplyReport(applied, skipped, writes, tuple(outcomes), dry_run)
 
 
-def _apply_one(action: Action, step: _Step, locale: str) -> str:
+def _apply_one(action: Action, step: _Step) -> str:
     match action:
         case SetLabels() | SetAssignees():
             return _set_names(action, step)
@@ -155,7 +135,7 @@ def _apply_one(action: Action, step: _Step, locale: str) -> str:
         case EditComment():
             return _edit_comment(action, step)
         case OpenIncident():
-            return _open_incident(action, step, locale)
+            return _open_incident(action, step)
         case CloseTicket():
             step.write(step.hub.close, action.number, action.reason)
             return _say(step, f"close ({action.reason})", f"closed ({action.reason})")
@@ -180,7 +160,7 @@ def _post_comment(action: PostComment, step: _Step) -> str:
     existing = step.hub.find_marked_comment(action.number, action.key)
     if existing is not None:
         return f"already there (comment {existing.id})"
-    posted = step.write(step.hub.post_comment, action.number, _marked(action.key, action.body))
+    posted = step.write(step.hub.post_comment, action.number, with_marker(action.key, action.body))
     if posted is None:
         return f"would post comment [{action.key}]"
     step.extra["comment_id"] = posted.id
@@ -188,17 +168,17 @@ def _post_comment(action: PostComment, step: _Step) -> str:
 
 
 def _edit_comment(action: EditComment, step: _Step) -> str:
-    body = _marked(action.key, action.body)
+    body = with_marker(action.key, action.body)
     step.write(step.hub.edit_comment, action.number, action.comment_id, body)
     return _say(step, f"edit comment {action.comment_id}", f"edited comment {action.comment_id}")
 
 
-def _open_incident(action: OpenIncident, step: _Step, locale: str) -> str:
+def _open_incident(action: OpenIncident, step: _Step) -> str:
     hub = step.hub
     number = hub.find_incident(action.key)
     opened = number is None
     if number is None:
-        body = _marked(incident_key(action.key), action.body)
+        body = with_marker(incident_key(action.key), action.body)
         number = step.write(hub.create_ticket, action.title, body, action.labels)
     step.number = number
     step.extra["incident"] = number
@@ -207,8 +187,8 @@ def _open_incident(action: OpenIncident, step: _Step, locale: str) -> str:
     for member in action.members:
         if number is not None and hub.find_marked_comment(member, link_key) is not None:
             continue
-        text = _LINK_TEXT[locale].format(number=number if number is not None else "?")
-        step.write(hub.post_comment, member, _marked(link_key, text))
+        text = fill_incident_number(action.link, number)
+        step.write(hub.post_comment, member, with_marker(link_key, text))
         linked.append(member)
     step.extra["linked"] = linked
     return _incident_outcome(step, number, opened, linked)
@@ -224,12 +204,6 @@ def _incident_outcome(step: _Step, number: int | None, opened: bool, linked: lis
     if linked:
         return f"{head}, linked {links}"
     return head if opened else f"{head} and linked"
-
-
-def _marked(key: str, body: str) -> str:
-    """``body`` starting with ``marker(key)`` on its own line (added when missing)."""
-    head = marker(key)
-    return body if body.startswith(head) else f"{head}\n{body}"
 
 
 def _say(step: _Step, would: str, done: str) -> str:

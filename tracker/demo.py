@@ -35,8 +35,8 @@ from tracker.model import (
     ReopenTicket,
     SetAssignees,
     SetLabels,
-    marker_key,
 )
+from tracker.protocol import STATUS, incident_key, kind_of, linked_incident_of, marker_key
 from tracker.site_model import local_name
 
 WEEK_START = (2026, 9, 28)  # Monday; Oct 1-7 is the National Day holiday, Oct 10 a make-up day
@@ -271,9 +271,9 @@ def describe(action: Action, cfg: Config, titles: dict[int, str]) -> str:
         case SetAssignees(add=add):
             return f"{who} " + _("assigned to %(people)s", people=" ".join(f"@{p}" for p in add))
         case PostComment(key=key, body=body):
-            if key == "status":
+            if key == STATUS:
                 return ""
-            kind = key.split(":")[0]
+            kind = kind_of(key)
             first = body.strip().splitlines()[0] if body.strip() else ""
             first = first.replace("**", "")
             return f"{who} " + _("comments: %(text)s", text=first) + f"  [{kind}]"
@@ -359,8 +359,9 @@ def _resolve_ref(ref: str, store: Store, cfg: Config, refs: dict[str, int]) -> i
         return None
     for comment in store.ticket(member).comments:
         key = marker_key(comment.body)
-        if key and key.startswith("incident-link:") and comment.author == cfg.bot.login:
-            return store.find_ticket_by_marker(f"incident:{key[len('incident-link:'):]}", cfg.bot.login)
+        linked = linked_incident_of(key) if key else None
+        if linked is not None and comment.author == cfg.bot.login:
+            return store.find_ticket_by_marker(incident_key(linked), cfg.bot.login)
     return None
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from tracker.apply import ApplyReport, apply_plan
 from tracker.config import Config
 from tracker.engine import Context, assess_all, grade
+from tracker.gcpause import paused_gc
 from tracker.ledger import Store
 from tracker.local_hub import LocalHub
 from tracker.memory import load_memory, restless, save_memory
@@ -90,7 +91,8 @@ def run_grader(
     try:
         for _ in range(MAX_PASSES):
             tickets = gradable(store, now, restless_for=ctx if memo is not None else None)
-            plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
+            with paused_gc():
+                plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
             result.passes += 1
             if not plan:
                 if memo is not None:
@@ -99,7 +101,7 @@ def run_grader(
             result.plans.append(plan)
             report = apply_plan(
                 plan, hub, store=store, run_id=run_id, now=now, dry_run=dry_run,
-                on_action=on_action, locale=cfg.locale,
+                on_action=on_action,
             )  # fmt: skip
             result.reports.append(report)
             if dry_run:

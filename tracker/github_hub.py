@@ -47,7 +47,8 @@ import requests
 from github import Auth, Github, GithubException
 
 from tracker.errors import BudgetExhausted, HubError
-from tracker.model import Comment, marker_key
+from tracker.model import Comment
+from tracker.protocol import incident_of_body, marker_key
 
 log = logging.getLogger("tracker.github")
 
@@ -612,12 +613,12 @@ class GitHubHub:
             for data in page:
                 if "pull_request" in data:
                     continue
-                if incident_key_of(data.get("body") or "") == key:
+                if incident_of_body(data.get("body") or "") == key:
                     return int(data["number"])
         return None
 
     def create_ticket(self, title: str, body: str, labels: tuple[str, ...]) -> int:
-        key = incident_key_of(body)
+        key = incident_of_body(body)
 
         def already_there() -> int | None:
             if key is not None:
@@ -683,11 +684,3 @@ class GitHubHub:
             have.add(spec.name.casefold())
             created.append(spec.name)
         return created
-
-
-def incident_key_of(body: str) -> str | None:
-    """The incident key of an incident issue, whose body starts with ``marker("incident:KEY")``."""
-    key = marker_key(body)
-    if key is None or not key.startswith("incident:"):
-        return None
-    return key.removeprefix("incident:")

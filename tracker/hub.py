@@ -26,7 +26,7 @@ class Hub(Protocol):
     def edit_comment(self, number: int, comment_id: int, body: str) -> None: ...
 
     def find_marked_comment(self, number: int, key: str) -> Comment | None:
-        """The bot's own comment on ``number`` that starts with ``marker(key)``, if any.
+        """The bot's own comment on ``number`` that starts with the marker of ``key``, if any.
 
         Used before a write that may already have happened (a retry after a dropped
         connection), so it is never done twice.
@@ -37,8 +37,9 @@ class Hub(Protocol):
         """The number of the bot's incident ticket for ``key``, if one was already opened.
 
         An incident ticket is one written by ``bot_login`` whose body starts with
-        ``marker("incident:" + key)``; open or closed, the lowest number wins. Checked
-        before :meth:`create_ticket` so a retried plan never opens the incident twice.
+        ``marker(incident_key(key))`` (see :mod:`tracker.protocol`); open or closed, the
+        lowest number wins. Checked before :meth:`create_ticket` so a retried plan never
+        opens the incident twice.
         """
         ...
 

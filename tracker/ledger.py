@@ -15,7 +15,6 @@ and reads.
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tracker.errors import NotFound, StoreError
+from tracker.gcpause import paused_gc
 from tracker.ledger_rows import (
     COMMENT_COLUMNS,
     EVENT_COLUMNS,
@@ -44,25 +44,14 @@ from tracker.ledger_rows import (
     ticket_params,
 )
 from tracker.ledger_schema import apply_migrations, from_db_time, to_db_time
-from tracker.model import Comment, Event, Ticket, marker, marker_key
+from tracker.model import Comment, Event, Ticket
+from tracker.protocol import marker, marker_key
 
 __all__ = ["BUSY_TIMEOUT_S", "Store", "TicketHead"]
 
 BUSY_TIMEOUT_S = 15.0
 # A ticket's update time only moves forward: a write dated earlier leaves it as it is.
 _LATER_UPDATE = "updated_at = MAX(updated_at, ?)"
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building many acyclic objects (it would rescan them all)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _ticket_filter(
@@ -408,7 +397,7 @@ class Store:
         if where is None:
             return []
         children = f" WHERE number IN (SELECT number FROM tickets{where})" if where else ""
-        with _gc_paused(), self.read() as db:
+        with paused_gc(), self.read() as db:
             rows = db.execute(
                 f"SELECT {TICKET_COLUMNS} FROM tickets{where} ORDER BY number", params
             ).fetchall()

@@ -17,7 +17,8 @@ from operator import itemgetter
 from typing import Any
 
 from tracker.ledger_schema import from_db_time, optional_db_time, to_db_time
-from tracker.model import Comment, Event, Ticket, marker_key
+from tracker.model import Comment, Event, Ticket
+from tracker.protocol import marker_key
 
 # --------------------------------------------------------------------------- rows
 

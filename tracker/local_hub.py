@@ -18,6 +18,7 @@ from tracker.errors import NotFound
 from tracker.ledger import Store, TicketHead
 from tracker.ledger_schema import to_db_time
 from tracker.model import Comment, Event, Ticket
+from tracker.protocol import incident_key
 
 __all__ = ["LocalHub"]
 
@@ -62,7 +63,7 @@ class LocalHub:
         return self.store.comment_by_marker(number, key, self.bot_login)
 
     def find_incident(self, key: str) -> int | None:
-        return self.store.find_ticket_by_marker(f"incident:{key}", self.bot_login)
+        return self.store.find_ticket_by_marker(incident_key(key), self.bot_login)
 
     def create_ticket(self, title: str, body: str, labels: tuple[str, ...]) -> int:
         return self.open_ticket(title, body, self.bot_login, labels)

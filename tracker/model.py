@@ -16,23 +16,6 @@ from typing import Any, Literal
 # GitHub's author_association values that make a person staff by default.
 STAFF_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
-MARKER_PREFIX = "<!-- tracker:"
-
-
-def marker(key: str) -> str:
-    """The hidden marker the grader puts at the top of every comment it writes."""
-    return f"{MARKER_PREFIX}{key} -->"
-
-
-def marker_key(body: str) -> str | None:
-    """The marker key at the start of a comment body, or None."""
-    if not body.startswith(MARKER_PREFIX):
-        return None
-    end = body.find(" -->", len(MARKER_PREFIX))
-    if end < 0:
-        return None
-    return body[len(MARKER_PREFIX) : end]
-
 
 @dataclass(frozen=True, slots=True)
 class Comment:
@@ -104,7 +87,7 @@ class SetAssignees:
 
 @dataclass(frozen=True, slots=True)
 class PostComment:
-    """Post a comment that starts with ``marker(key)``; never posted twice."""
+    """Post a comment that starts with the marker of ``key``; never posted twice."""
 
     number: int
     key: str
@@ -123,13 +106,18 @@ class EditComment:
 
 @dataclass(frozen=True, slots=True)
 class OpenIncident:
-    """Create the incident ticket for ``key`` and link ``members`` to it."""
+    """Create the incident ticket for ``key`` and link ``members`` to it.
+
+    ``link`` is the text of the link comment on each member, written before the incident
+    has a number: :data:`tracker.protocol.INCIDENT_NUMBER` stands for it.
+    """
 
     key: str
     title: str
     body: str
     labels: tuple[str, ...]
     members: tuple[int, ...]
+    link: str
 
 
 @dataclass(frozen=True, slots=True)

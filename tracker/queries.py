@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from tracker.model import Ticket, marker_key
+from tracker.model import Ticket
+from tracker.protocol import marker_key
 from tracker.views import ClockView, TicketView
 
 StateFilter = Literal["open", "closed", "all"]

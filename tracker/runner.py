@@ -28,6 +28,7 @@ from tracker.config import Config
 from tracker.desk import gradable
 from tracker.engine import Context, grade
 from tracker.errors import BudgetExhausted, UsageError
+from tracker.gcpause import paused_gc
 from tracker.github_hub import GitHubHub, GitHubRequestError, is_bot_user, login_of
 from tracker.labels import LabelSpec, catalog
 from tracker.ledger import Store
@@ -180,7 +181,7 @@ def _apply(
     summary.notes = list(plan.notes)
     if summary.dry_run:
         summary.labels_created = ensure_plan_labels(cfg, hub, store, plan, dry_run=True)
-        report = apply_plan(plan, hub, now=summary.now, dry_run=True, locale=cfg.locale)
+        report = apply_plan(plan, hub, now=summary.now, dry_run=True)
         _take(summary, report)
         return
     store.begin_run(summary.run_id, summary.now)
@@ -191,7 +192,6 @@ def _apply(
             try:
                 report = apply_plan(
                     plan, hub, store=store, run_id=summary.run_id, now=summary.now,
-                    locale=cfg.locale,
                 )  # fmt: skip
                 break
             except GitHubRequestError as exc:
@@ -258,7 +258,8 @@ def run_scheduled(
         memo = load_memory(store, ctx) if not dry_run else None
         tickets = grading_set(store, now, restless_for=ctx if memo is not None else None)
         summary.graded = len(tickets)
-        plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
+        with paused_gc():
+            plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
         prime_hub(hub, tickets)
         _apply(cfg, hub, store, plan, summary, lambda: grade(grading_set(store, now), cfg, now, ctx=ctx))
         if memo is not None:
@@ -317,7 +318,8 @@ def run_event(
         only = {number} | report.changed
         tickets = grading_set(store, now, also=only)
         summary.graded = len(only)
-        plan = grade(tickets, cfg, now, only=only)
+        with paused_gc():
+            plan = grade(tickets, cfg, now, only=only)
         if warm:
             prime_hub(hub, tickets)
 

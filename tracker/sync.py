@@ -42,13 +42,13 @@ from tracker.github_hub import (
     GitHubHub,
     GitHubRequestError,
     comment_from_api,
-    incident_key_of,
     is_bot_user,
     login_of,
     parse_time,
 )
 from tracker.ledger import Store
 from tracker.model import Comment, Event, Ticket
+from tracker.protocol import incident_of_body
 
 log = logging.getLogger("tracker.sync")
 
@@ -477,7 +477,7 @@ def prime_hub(hub: GitHubHub, tickets: Iterable[Ticket]) -> None:
     for t in tickets:
         hub.remember_comments(t.number, t.comments)
         if t.author == hub.bot_login or t.author_is_bot:
-            key = incident_key_of(t.body)
+            key = incident_of_body(t.body)
             if key is not None:
                 incidents.setdefault(key, t.number)
     hub.remember_incidents(incidents)

@@ -1,0 +1,115 @@
+"""Markers, keys and the embedded data block: each builder reads back through its parser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tracker import protocol as proto
+
+
+def test_marker_round_trip() -> None:
+    assert proto.marker("status") == "<!-- tracker:status -->"
+    assert proto.marker_key(proto.marker("esc:response:0:1") + "\nbody") == "esc:response:0:1"
+    assert proto.marker_key("plain text") is None
+    assert proto.marker_key(proto.MARKER_PREFIX + "never closed") is None
+
+
+def test_with_marker_adds_the_marker_once() -> None:
+    once = proto.with_marker("ack", "hello")
+    assert once == "<!-- tracker:ack -->\nhello"
+    assert proto.with_marker("ack", once) == once
+
+
+def test_incident_keys_round_trip() -> None:
+    key = proto.incident_key("login:vip")
+    assert key == "incident:login:vip"
+    assert proto.incident_key_of(key) == "login:vip"
+    assert proto.incident_key_of(proto.incident_link_key("login:vip")) is None
+    link = proto.incident_link_key("login:vip")
+    assert link == "incident-link:login:vip"
+    assert proto.linked_incident_of(link) == "login:vip"
+    assert proto.linked_incident_of(key) is None
+    assert proto.kind_of(proto.incident_resolved_key("vpn")) == proto.INCIDENT_RESOLVED
+
+
+def test_incident_body_round_trip() -> None:
+    data = {"group": "login", "tier": "vip", "grade": "major", "facts": {"type": "fault"}}
+    body = proto.incident_body("login", data, "Many people cannot log in.")
+    assert proto.incident_of_body(body) == "login"
+    assert proto.read_data(body) == data
+    assert body.endswith("\nMany people cannot log in.")
+    assert proto.incident_of_body(proto.marker("status") + "\nx") is None
+    assert proto.incident_of_body("no marker") is None
+
+
+@pytest.mark.parametrize("body", ["", "no block", proto.DATA_PREFIX + "not json -->", proto.DATA_PREFIX + "[1] -->"])
+def test_read_data_is_empty_without_a_json_object(body: str) -> None:
+    assert proto.read_data(body) == {}
+
+
+def test_write_data_is_stable() -> None:
+    assert proto.write_data({"b": 1, "a": 2}) == '<!-- tracker-data {"a": 2, "b": 1} -->'
+
+
+def test_escalation_key_round_trip() -> None:
+    key = proto.escalation_key("response", 2, 1)
+    assert key == "esc:response:2:1"
+    assert proto.escalation_of(key) == ("response", 2, 1)
+    assert proto.escalation_of(proto.escalation_key("a:b", 0, 3)) == ("a:b", 0, 3)
+    assert proto.escalation_of("esc:broken") is None
+    assert proto.escalation_of(proto.due_item_key("response")) is None
+
+
+@pytest.mark.parametrize(
+    ("build", "kind"),
+    [
+        (proto.denied_key, proto.DENIED),
+        (proto.undo_label_key, proto.UNDO_LABEL),
+        (proto.bad_rating_key, proto.BAD_RATING),
+        (proto.low_rating_key, proto.LOW_RATING),
+        (proto.close_blocked_key, proto.CLOSE_BLOCKED),
+        (proto.rate_request_key, proto.RATE_REQUEST),
+    ],
+)
+def test_id_keys_round_trip(build: Callable[[int], str], kind: str) -> None:
+    key = build(1234)
+    assert key == f"{kind}:1234"
+    assert proto.kind_of(key) == kind
+    assert proto.id_of(key, kind) == 1234
+    assert proto.id_of(key, "other") is None
+
+
+def test_rate_request_key_keeps_whole_seconds() -> None:
+    assert proto.rate_request_key(1700000000.75) == "rate:1700000000"
+
+
+def test_clock_keys_round_trip() -> None:
+    assert proto.due_item_key("report") == "due:report"
+    assert proto.reminder_key("report") == "remind:report"
+    assert proto.kind_of(proto.due_item_key("report")) == proto.DUE_ITEM
+    assert proto.kind_of(proto.reminder_key("report")) == proto.REMINDER
+
+
+def test_text_keys_follow_the_text() -> None:
+    assert proto.needs_info_key("a") == proto.needs_info_key("a") != proto.needs_info_key("b")
+    assert proto.kind_of(proto.needs_info_key("a")) == proto.NEEDS_INFO
+    key = proto.wording_key("vpn", "We are on it")
+    assert key.startswith("wording:vpn:") and key != proto.wording_key("vpn", "Fixed")
+    assert proto.kind_of(key) == proto.WORDING
+
+
+def test_status_signature_round_trip() -> None:
+    line = proto.signature("grade=major")
+    assert line.startswith(proto.SIGNATURE_PREFIX) and line.endswith(" -->")
+    body = line + "\nstatus table"
+    assert proto.has_signature(body, "grade=major")
+    assert not proto.has_signature(body, "grade=minor")
+    assert proto.kind_of(proto.STATUS) == proto.STATUS
+
+
+def test_incident_number_is_filled_in_later() -> None:
+    text = f"Linked to incident #{proto.INCIDENT_NUMBER}."
+    assert proto.fill_incident_number(text, 12) == "Linked to incident #12."
+    assert proto.fill_incident_number(text, None) == "Linked to incident #?."

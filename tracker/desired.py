@@ -1,0 +1,436 @@
+"""A ticket's desired state: its labels, its assignees, the grader's comments, open or closed.
+
+Each part is its own function over the ticket's reading (:class:`Prepared`), its view and
+its history; none changes its inputs. :func:`desire` puts them together as the actions
+that take the ticket from what it is to what it should be, in the order they are applied:
+labels, assignees, close or reopen, then the comments (the status comment last).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from tracker import messages as msg
+from tracker.calendar import Counting
+from tracker.clocks import epoch, ladder_for
+from tracker.config import condition_holds
+from tracker.context import Context
+from tracker.history import History
+from tracker.labels import category_label, grade_label, type_label
+from tracker.model import (
+    Action,
+    CloseTicket,
+    EditComment,
+    PostComment,
+    ReopenTicket,
+    SetAssignees,
+    SetLabels,
+)
+from tracker.protocol import (
+    STATUS,
+    bad_rating_key,
+    close_blocked_key,
+    denied_key,
+    due_item_key,
+    escalation_key,
+    has_signature,
+    low_rating_key,
+    needs_info_key,
+    rate_request_key,
+    reminder_key,
+    signature,
+    undo_label_key,
+    with_marker,
+)
+from tracker.reading import Prepared
+from tracker.views import ClockView, TicketView
+
+MAX_ASSIGNEES = 10
+
+_COUNTING: dict[str, Counting] = {"elapsed": "elapsed", "manned": "manned", "working": "working"}
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """The actions for one ticket, in order, and one line of why per decision."""
+
+    actions: tuple[Action, ...]
+    notes: tuple[str, ...]
+
+
+class StateChange(NamedTuple):
+    action: CloseTicket | ReopenTicket | None
+    comments: tuple[PostComment, ...]
+    notes: tuple[str, ...]
+
+
+class Comments(NamedTuple):
+    comments: tuple[PostComment, ...]
+    notes: tuple[str, ...]
+
+
+def desire(p: Prepared, view: TicketView, h: History, ctx: Context) -> Desired:
+    """Every action that brings the ticket to its desired state."""
+    t = p.ticket
+    change = state_change(p, view, h, ctx)
+    is_open = t.state == "open"
+    if isinstance(change.action, CloseTicket):
+        is_open = False
+    elif isinstance(change.action, ReopenTicket):
+        is_open = True
+    assignable = t.state == "open" or isinstance(change.action, ReopenTicket)
+    labels = desired_labels(p, view, h, ctx, is_open=is_open)
+    people = desired_assignees(p, view, h, ctx, assignable=assignable)
+    comments = desired_comments(p, view, h, ctx, is_open=is_open)
+    status = status_comment(p, view, h, ctx)
+
+    actions: list[Action] = []
+    notes = list(change.notes)
+    if labels is not None:
+        actions.append(labels)
+        notes.append(
+            f"#{t.number} labels +{','.join(labels.add) or '-'} -{','.join(labels.remove) or '-'}"
+        )
+    if people is not None:
+        actions.append(people)
+    if change.action is not None:
+        actions.append(change.action)
+    actions.extend(change.comments)
+    actions.extend(comments.comments)
+    if status is not None:
+        actions.append(status)
+    notes.extend(comments.notes)
+    return Desired(tuple(actions), tuple(notes))
+
+
+def _unposted(p: Prepared, comments: list[PostComment]) -> tuple[PostComment, ...]:
+    """The comments not yet on the ticket (the grader's own comment with that key)."""
+    return tuple(c for c in comments if c.key not in p.bot_comments)
+
+
+def _is_low(h: History, ctx: Context) -> bool:
+    sat = ctx.cfg.satisfaction
+    return sat is not None and h.rating is not None and h.rating <= sat.escalate_at_or_below
+
+
+# --------------------------------------------------------------------------- open or closed
+
+
+def state_change(p: Prepared, view: TicketView, h: History, ctx: Context) -> StateChange:
+    """Close after a rating, reopen a close the rules forbid, close members of a resolved incident."""
+    cfg = ctx.cfg
+    t = p.ticket
+    n = t.number
+    sat = cfg.satisfaction
+    low = _is_low(h, ctx)
+    blocked = _close_blocked(p, h, ctx)
+    last_close = h.last_close_event
+    if t.state == "closed" and blocked and last_close and last_close.by_human:
+        body = msg.render(ctx.locale, "close_blocked", requirement=blocked[0], roles=blocked[1])
+        comments = _unposted(p, [PostComment(n, close_blocked_key(last_close.event_id), body)])
+        return StateChange(
+            ReopenTicket(n), comments, (f"#{n} reopened: closing needs {blocked[0]}",)
+        )
+    if t.state == "closed" and low and sat and sat.reopen_on_low and h.rated_at and h.closed and h.closed < h.rated_at:
+        return StateChange(ReopenTicket(n), (), ())
+    if t.state == "open" and h.resolved is not None and not blocked:
+        rated_after = h.rated_at is not None and h.rated_at >= h.resolved
+        if sat and rated_after and h.rating is not None:
+            # At or above the closing score it closes; a low rating closes too (after the
+            # follow-up is asked for) unless the rulebook sends it back to the department.
+            closes = h.rating >= sat.close_at_or_above or (low and not sat.reopen_on_low)
+            if closes:
+                return StateChange(
+                    CloseTicket(n, "completed"), (), (f"#{n} closed after a rating of {h.rating}",)
+                )
+        elif not sat and not cfg.close_rules and view.incident_key and not p.incident_key:
+            return StateChange(CloseTicket(n, "completed"), (), ())
+    return StateChange(None, (), ())
+
+
+def _close_blocked(p: Prepared, h: History, ctx: Context) -> tuple[str, str] | None:
+    """The first closing requirement not yet met, as (what, by whom), or None."""
+    cfg = ctx.cfg
+    facts = {**p.facts, "grade": h.grade}
+    for rule in cfg.close_rules:
+        if rule.applies and not condition_holds(rule.applies, facts):
+            continue
+        who = frozenset(m for r in rule.by for m in cfg.roles[r].members) if rule.by else None
+        trigger = rule.requires
+        if trigger == "confirmed":
+            trigger = "command:confirm"
+        if not h.timeline.times(
+            trigger, who if trigger.startswith(("command:", "label:")) else None
+        ):
+            roles = ctx.mentions(rule.by) if rule.by else ""
+            return _trigger_text(trigger), roles
+    return None
+
+
+def _trigger_text(trigger: str) -> str:
+    kind, _, name = trigger.partition(":")
+    if kind == "command":
+        return f"/{name}"
+    if kind == "label":
+        return name
+    return trigger
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def desired_labels(
+    p: Prepared, view: TicketView, h: History, ctx: Context, *, is_open: bool
+) -> SetLabels | None:
+    """The labels to add and remove, for the state the ticket is left in (None: none)."""
+    cfg = ctx.cfg
+    want: set[str] = {grade_label(cfg, h.grade)}
+    if view.type:
+        want.add(type_label(cfg, view.type))
+    if view.category and any(c.id == view.category for c in cfg.categories):
+        want.add(category_label(cfg, view.category))
+    if p.incident_key:
+        want.add(cfg.labels.incident)
+    if is_open:
+        if p.missing or p.invalid:
+            want.add(cfg.labels.needs_info)
+        if any(c.breached for c in view.clocks):
+            want.add(cfg.labels.breach)
+        elif any(c.status == "at_risk" for c in view.clocks):
+            want.add(cfg.labels.at_risk)
+        if h.resolved is not None:
+            want.add(cfg.labels.resolved)
+    if h.kb:
+        want.add(cfg.labels.kb)
+    for e in view.escalations:
+        want.update(e.labels)
+    have = set(p.ticket.labels)
+    add, remove = [], []
+    for label in sorted(want - have):
+        last = p.label_events.get(label)
+        if last and last.kind == "unlabeled" and last.by_human and label not in ctx.grade_labels:
+            continue  # a person took it off: respected until the desired state changes
+        add.append(label)
+    for label in sorted(have - want):
+        if label not in ctx.managed_labels:
+            continue
+        last = p.label_events.get(label)
+        if label in ctx.grade_labels or label in (cfg.labels.resolved,):
+            remove.append(label)
+            continue
+        if label == cfg.labels.kb:
+            continue  # kb is the staff's own switch
+        if last and last.kind == "labeled" and last.by_human:
+            continue  # a person put it on: respected
+        remove.append(label)
+    if not add and not remove:
+        return None
+    return SetLabels(p.ticket.number, tuple(add), tuple(remove))
+
+
+# --------------------------------------------------------------------------- assignees
+
+
+def desired_assignees(
+    p: Prepared, view: TicketView, h: History, ctx: Context, *, assignable: bool
+) -> SetAssignees | None:
+    """The people to add: the grade's owner, escalation roles, the low-rating follow-up."""
+    cfg = ctx.cfg
+    t = p.ticket
+    n = t.number
+    want: list[str] = []
+    owner_role = cfg.grading.owners.get(h.grade)
+    if owner_role and assignable:
+        who = ctx.pick(owner_role, n)
+        if who:
+            want.append(who)
+    for e in view.escalations:
+        for role in e.assign:
+            who = ctx.pick(role, n)
+            if who and who not in want:
+                want.append(who)
+    sat = cfg.satisfaction
+    if sat is not None and _is_low(h, ctx):
+        who = ctx.pick(sat.escalate_to, n)
+        if who and who not in want:
+            want.append(who)
+    add = []
+    for who in want:
+        if who in t.assignees:
+            continue
+        last = p.assign_events.get(who)
+        if last and last.kind == "unassigned" and last.by_human:
+            continue  # a person took them off: respected
+        add.append(who)
+    room = MAX_ASSIGNEES - len(t.assignees)
+    if not add or room <= 0 or not assignable:
+        return None
+    return SetAssignees(n, tuple(add[:room]), ())
+
+
+# --------------------------------------------------------------------------- comments
+
+
+def desired_comments(
+    p: Prepared, view: TicketView, h: History, ctx: Context, *, is_open: bool
+) -> Comments:
+    """The grader's comments not yet posted: answers, escalations, due items, ratings."""
+    answers = _answers(p, h, ctx, is_open=is_open)
+    clocks = _clock_comments(p, view, h, ctx)
+    ratings = _rating_comments(p, h, ctx)
+    return Comments(answers + clocks.comments + ratings, clocks.notes)
+
+
+def _answers(p: Prepared, h: History, ctx: Context, *, is_open: bool) -> tuple[PostComment, ...]:
+    """Asking for missing details, and answering what people may not do."""
+    loc = ctx.locale
+    n = p.ticket.number
+    out: list[PostComment] = []
+    if is_open and (p.missing or p.invalid):
+        out.append(PostComment(n, needs_info_key(p.missing_text), p.missing_text))
+    for comment, names in p.denied:
+        body = msg.render(loc, "denied", author=comment.author, commands=" ".join(names))
+        out.append(PostComment(n, denied_key(comment.id), body))
+    for undo in h.undo_labels:
+        body = msg.render(loc, "undo_label", author=undo.actor, label=undo.label)
+        out.append(PostComment(n, undo_label_key(undo.event_id), body))
+    for cmd in h.bad_ratings:
+        body = msg.render(loc, "bad_rating", value=cmd.args, scale=_scale(ctx))
+        out.append(PostComment(n, bad_rating_key(cmd.comment_id), body))
+    return _unposted(p, out)
+
+
+def _clock_comments(p: Prepared, view: TicketView, h: History, ctx: Context) -> Comments:
+    """Escalation steps that fell due, and the to-do notes and reminders of checklist clocks."""
+    loc = ctx.locale
+    n = p.ticket.number
+    out: list[PostComment] = []
+    notes: list[str] = []
+    for view_clock in view.clocks:
+        for e in view_clock.escalations:
+            key = escalation_key(e.clock, e.cycle, e.step)
+            if key in p.bot_comments:
+                continue
+            ladder_next = _next_step_time(view_clock, e.step, h.grade, ctx)
+            cal = ctx.calendars[ctx.clock_by_id[view_clock.id].calendar]
+            counting = _COUNTING[view_clock.counting]
+            late = cal.counted_s(epoch(view_clock.due), epoch(e.at), counting)
+            body = msg.render(
+                loc, "escalation", step=e.step, clock=view_clock.name, cycle=view_clock.cycle,
+                due=msg.fmt_time(view_clock.due), fell=msg.fmt_time(e.at),
+                late=msg.fmt_span(late, loc) if late >= 60 else "",
+                mention=ctx.mentions(e.mention), assign=" ".join(
+                    f"@{w}" for w in (ctx.pick(r, n) for r in e.assign) if w),
+                next_step=ladder_next,
+            )  # fmt: skip
+            out.append(PostComment(n, key, body))
+            notes.append(
+                f"#{n} escalated '{view_clock.id}' step {e.step + 1} (fell due {msg.fmt_time(e.at)})"
+            )
+        if view_clock.checklist and view_clock.cycle == 0:
+            spec = ctx.clock_by_id[view_clock.id]
+            command = next((s[8:] for s in spec.stop if s.startswith("command:")), "report")
+            mention = ctx.mentions(spec.stop_by)
+            due = msg.fmt_time(view_clock.due)
+            item = msg.render(loc, "due_item", clock=view_clock.name, due=due,
+                              checklist=list(view_clock.checklist), command=command, mention=mention)  # fmt: skip
+            out.extend(_unposted(p, [PostComment(n, due_item_key(view_clock.id), item)]))
+            if view_clock.status == "at_risk" or (view_clock.stopped is None and view_clock.breached):
+                # One reminder when the deadline nears (or has passed before anyone was told).
+                reminder = msg.render(loc, "due_reminder", clock=view_clock.name, due=due,
+                                      command=command, mention=mention)  # fmt: skip
+                out.extend(_unposted(p, [PostComment(n, reminder_key(view_clock.id), reminder)]))
+    return Comments(tuple(out), tuple(notes))
+
+
+def _rating_comments(p: Prepared, h: History, ctx: Context) -> tuple[PostComment, ...]:
+    """The request to rate a resolution, and the follow-up on a low rating."""
+    cfg = ctx.cfg
+    sat = cfg.satisfaction
+    if sat is None:
+        return ()
+    loc = ctx.locale
+    n = p.ticket.number
+    out: list[PostComment] = []
+    resolved = h.resolved
+    unrated = resolved is not None and (h.rated_at is None or h.rated_at < resolved)
+    if resolved is not None and unrated and sat.request_on_resolve and not p.incident_key:
+        facts = {**p.facts, "grade": h.grade}
+        confirm = any(
+            r.requires in ("confirmed", "command:confirm") and condition_holds(r.applies, facts)
+            for r in cfg.close_rules
+        )
+        body = msg.render(loc, "rate_request", scale=_scale(ctx), confirm=confirm)
+        out.append(PostComment(n, rate_request_key(resolved), body))
+    if h.rating is not None and _is_low(h, ctx) and h.rating_comment is not None:
+        score = ctx.scores.get(h.rating)
+        body = msg.render(
+            loc, "low_rating", score=h.rating, score_name=score.name if score else h.rating,
+            mention=ctx.mentions([sat.escalate_to]), reopened=sat.reopen_on_low,
+            penalty=sat.penalties.get(h.rating, 0),
+        )  # fmt: skip
+        out.append(PostComment(n, low_rating_key(h.rating_comment), body))
+    return _unposted(p, out)
+
+
+def _next_step_time(view_clock: ClockView, step: int, grade: str, ctx: Context) -> str:
+    """When the step after ``step`` falls due, if there is one and it has not yet."""
+    clock = ctx.clock_by_id[view_clock.id]
+    ladder = ladder_for(clock, grade, ctx.cfg)
+    if ladder is None or step + 1 >= len(ladder.steps):
+        return ""
+    if step + 1 < len(view_clock.escalations):
+        return ""
+    nxt = ladder.steps[step + 1]
+    cal = ctx.calendars[clock.calendar]
+    at = cal.add_s(epoch(view_clock.due), nxt.after, clock.counting)
+    return msg.fmt_time(ctx.to_dt(at))
+
+
+def _scale(ctx: Context) -> str:
+    sat = ctx.cfg.satisfaction
+    if not sat:
+        return ""
+    sep = msg.text(ctx.locale, "list_sep")
+    return sep.join(
+        f"{s.score} {s.name_en if ctx.locale == 'en' and s.name_en else s.name}" for s in sat.scale
+    )
+
+
+# --------------------------------------------------------------------------- status
+
+
+def status_comment(
+    p: Prepared, view: TicketView, h: History, ctx: Context
+) -> PostComment | EditComment | None:
+    """One status comment per ticket, edited only when what it shows changes."""
+    cfg = ctx.cfg
+    n = p.ticket.number
+    shown: list[ClockView] = []
+    by_id: dict[str, list[ClockView]] = {}
+    for c in view.clocks:
+        by_id.setdefault(c.id, []).append(c)
+    for rounds in by_id.values():
+        shown.extend(rounds[-2:])  # a repeating clock shows its last two rounds
+    owner_role = cfg.grading.owners.get(h.grade)
+    owner = f"@{ctx.pick(owner_role, n)}" if owner_role and ctx.pick(owner_role, n) else ""
+    sig_src = repr((h.grade, view.final_grade, owner, view.paused, ctx.locale,
+                    [(c.id, c.cycle, c.status, int(epoch(c.due))) for c in shown]))  # fmt: skip
+    existing = p.bot_comments.get(STATUS)
+    if existing is not None and has_signature(existing.body, sig_src):
+        return None
+    loc = ctx.locale
+    grade_name = cfg.grade_by_id[h.grade].label(loc)
+    final = cfg.grade_by_id[view.final_grade].label(loc) if view.final_grade else ""
+    rows = [
+        {"name": c.name, "cycle": c.cycle, "started": msg.fmt_time(c.started),
+         "due": msg.fmt_time(c.due), "status": msg.text(loc, c.status)}
+        for c in shown
+    ]  # fmt: skip
+    body = signature(sig_src) + "\n" + msg.render(
+        loc, "status", grade=grade_name, final=final, owner=owner, paused=view.paused, clocks=rows
+    )
+    if existing is None:
+        return PostComment(n, STATUS, body)
+    return EditComment(n, STATUS, existing.id, with_marker(STATUS, body))

@@ -1,0 +1,343 @@
+"""Reading a ticket's history: its staff commands and events, walked in time order.
+
+Each command and each kind of event has a small handler in a table (``COMMANDS``,
+``EVENTS``); the walk hands every item to its handler, which notes what it means in the
+walk's running state. What comes out is a :class:`History`: the grade and how it changed,
+when the ticket was resolved, closed, confirmed and rated, and the :class:`Timeline` the
+clocks run on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from tracker.clocks import INF, Timeline, epoch
+from tracker.commands import key_values
+from tracker.context import Context
+from tracker.model import Event, Ticket
+from tracker.reading import Prepared
+from tracker.views import Command, GradeChange
+
+
+class UndoLabel(NamedTuple):
+    """A grade label someone who may not regrade put on: taken off again, with a note."""
+
+    event_id: int
+    label: str
+    actor: str
+
+
+class CloseEvent(NamedTuple):
+    event_id: int
+    actor: str
+    by_human: bool
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    grade: str
+    graded_at: float
+    changes: tuple[GradeChange, ...]
+    resolved: float | None
+    closed: float | None
+    confirmed: float | None
+    rating: int | None
+    rated_at: float | None
+    rating_comment: int | None
+    bad_ratings: tuple[Command, ...]
+    kb: bool
+    texts: dict[str, str]
+    resolve_facts: Mapping[str, str]
+    timeline: Timeline
+    first_response: float | None
+    last_close_event: CloseEvent | None
+    undo_labels: tuple[UndoLabel, ...]
+
+
+@dataclass(slots=True)
+class _Walk:
+    """The running state of one walk through a ticket's history (private to :func:`read_history`)."""
+
+    ticket: Ticket
+    grade: str
+    graded_at: float
+    timeline: Timeline
+    changes: list[GradeChange]
+    resolved: float | None = None
+    closed: float | None = None
+    confirmed: float | None = None
+    rating: int | None = None
+    rated_at: float | None = None
+    rating_comment: int | None = None
+    bad_ratings: list[Command] = field(default_factory=list)
+    kb: bool = False
+    texts: dict[str, str] = field(default_factory=dict)
+    resolve_facts: dict[str, str] = field(default_factory=dict)
+    pause_start: float | None = None
+    pauses: list[tuple[float, float]] = field(default_factory=list)
+    last_close: CloseEvent | None = None
+    undo_labels: list[UndoLabel] = field(default_factory=list)
+
+    def regrade(self, at: float, new: str, by: str, why: str, ctx: Context) -> None:
+        if new != self.grade:
+            self.grade, self.graded_at = new, at
+            self.changes.append(GradeChange(ctx.to_dt(at), new, by, why))
+
+    def pause(self, at: float) -> None:
+        if self.pause_start is None:
+            self.pause_start = at
+
+    def resume(self, at: float) -> None:
+        if self.pause_start is not None:
+            self.pauses.append((self.pause_start, at))
+            self.pause_start = None
+
+
+# --------------------------------------------------------------------------- commands
+
+CommandHandler = Callable[[_Walk, Command, float, Context], None]
+
+
+def _on_grade(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
+    words = cmd.args.split()
+    new = ctx.grade_id(words[0]) if words else None
+    if new:
+        w.regrade(at, new, cmd.author, cmd.text, ctx)
+
+
+def _on_resolve(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
+    if w.resolved is None:
+        w.resolved = at
+    w.resolve_facts.update(key_values(cmd.args))
+
+
+def _on_reopen(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
+    w.resolved = w.closed = None
+
+
+def _on_confirm(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
+    w.confirmed = at
+    w.timeline.add("confirmed", at, cmd.author)
+
+
+def _on_rate(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
+    score = _score(cmd.args)
+    if score is None or (ctx.scores and score not in ctx.scores):
+        w.bad_ratings.append(cmd)
+        return
+    w.rating, w.rated_at, w.rating_comment = score, at, cmd.comment_id
+    w.timeline.add("rated", at, cmd.author)
+    sat = ctx.cfg.satisfaction
+    if sat and sat.reopen_on_low and score <= sat.escalate_at_or_below:
+        w.resolved = None
+
+
+def _on_pause(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
+    w.pause(at)
+
+
+def _on_resume(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
+    w.resume(at)
+
+
+def _on_kb(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
+    w.kb = cmd.args.strip().lower() not in ("off", "no", "remove")
+
+
+COMMANDS: Mapping[str, CommandHandler] = {
+    "grade": _on_grade,
+    "resolve": _on_resolve,
+    "reopen": _on_reopen,
+    "confirm": _on_confirm,
+    "rate": _on_rate,
+    "pause": _on_pause,
+    "resume": _on_resume,
+    "kb": _on_kb,
+}
+"""What a staff command changes beyond being noted on the timeline (most only are)."""
+
+
+def _command(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
+    trigger = f"command:{cmd.name}"
+    w.timeline.add(trigger, at, cmd.author)
+    if cmd.args:
+        w.timeline.args[(trigger, at)] = cmd.args
+    text = (cmd.args + ("\n" + cmd.text if cmd.text else "")).strip()
+    if text:
+        w.texts[cmd.name] = text
+    handler = COMMANDS.get(cmd.name)
+    if handler is not None:
+        handler(w, cmd, at, ctx)
+
+
+def _score(args: str) -> int | None:
+    words = args.split()
+    try:
+        return int(words[0]) if words else None
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- events
+
+EventHandler = Callable[[_Walk, Event, float, bool, Context], None]
+
+
+def _on_labeled(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> None:
+    if not e.label:
+        return
+    labels = ctx.cfg.labels
+    if human:
+        w.timeline.add(f"label:{e.label}", at, e.actor)
+    staff = ctx.is_staff(e.actor, _association(w.ticket, e.actor)) if human else False
+    if e.label in ctx.grade_labels and human:
+        if staff:
+            w.regrade(at, ctx.grade_labels[e.label], e.actor, "label", ctx)
+        else:
+            w.undo_labels.append(UndoLabel(e.id, e.label, e.actor))
+    elif e.label == labels.paused and staff and w.pause_start is None:
+        w.pause_start = at
+    elif e.label == labels.kb and staff:
+        w.kb = True
+
+
+def _on_unlabeled(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> None:
+    if not e.label or not human:
+        return
+    labels = ctx.cfg.labels
+    staff = ctx.is_staff(e.actor, _association(w.ticket, e.actor))
+    if e.label == labels.paused and staff and w.pause_start is not None:
+        w.resume(at)
+    elif e.label == labels.kb and staff:
+        w.kb = False
+
+
+def _on_assigned(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> None:
+    if human:
+        w.timeline.add("assigned", at, e.actor)
+
+
+def _on_closed(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> None:
+    w.closed = at
+    if w.resolved is None:
+        w.resolved = at
+    w.last_close = CloseEvent(e.id, e.actor, human)
+
+
+def _on_reopened(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> None:
+    w.closed = None
+    if human:
+        w.resolved = None
+
+
+EVENTS: Mapping[str, EventHandler] = {
+    "labeled": _on_labeled,
+    "unlabeled": _on_unlabeled,
+    "assigned": _on_assigned,
+    "closed": _on_closed,
+    "reopened": _on_reopened,
+}
+"""What an event on the ticket means; other kinds (``renamed`` ...) mean nothing here."""
+
+
+def _association(t: Ticket, login: str) -> str:
+    """Events carry no author_association; use what the person showed elsewhere on the ticket."""
+    if login == t.author:
+        return t.author_association
+    for comment in t.comments:
+        if comment.author == login:
+            return comment.author_association
+    return "NONE"
+
+
+# --------------------------------------------------------------------------- the walk
+
+
+def read_history(
+    p: Prepared,
+    ctx: Context,
+    incident_resolved: float | None,
+    incident_commands: Sequence[Command] = (),
+) -> History:
+    """Walk the ticket's staff commands and events in time order.
+
+    A ticket linked to an incident also takes the incident's commands (``/ack``, ``/plan``,
+    ``/update`` ...): the work is done once, on the incident, for every linked ticket.
+    """
+    t = p.ticket
+    items: list[tuple[float, int, Command | Event]] = []
+    for cmd in (*p.commands, *incident_commands):
+        items.append((epoch(cmd.at), cmd.comment_id, cmd))
+    for e in t.events:
+        items.append((epoch(e.created_at), e.id, e))
+    items.sort(key=lambda x: (x[0], x[1]))
+
+    w = _Walk(
+        ticket=t,
+        grade=p.first_grade,
+        graded_at=p.opened,
+        timeline=Timeline(opened=p.opened, graded=p.opened),
+        changes=[GradeChange(t.created_at, p.first_grade, "rules", ", ".join(p.first_rules))],
+    )
+    for at, _, item in items:
+        if isinstance(item, Command):
+            _command(w, item, at, ctx)
+        else:
+            handler = EVENTS.get(item.kind)
+            if handler is not None:
+                handler(w, item, at, not ctx.is_bot(item.actor, item.is_bot), ctx)
+    if w.pause_start is not None:
+        w.pauses.append((w.pause_start, INF))
+    resolved = w.resolved
+    if incident_resolved is not None and (resolved is None or incident_resolved < resolved):
+        resolved = incident_resolved
+    tl = w.timeline
+    if resolved is not None:
+        tl.add("resolved_mark", resolved)
+    for name, value in p.facts.items():
+        # A time the reporter stated (when the fault began) can start a clock; a stated
+        # time later than the ticket itself is not believed.
+        if isinstance(value, datetime) and value.tzinfo is not None and epoch(value) <= p.opened:
+            tl.add(f"field:{name}", epoch(value))
+    first_response = _staff_replies(t, tl, ctx)
+    tl.graded = w.graded_at
+    tl.resolved = resolved
+    tl.closed = w.closed
+    tl.pauses = w.pauses
+    return History(
+        grade=w.grade,
+        graded_at=w.graded_at,
+        changes=tuple(w.changes),
+        resolved=resolved,
+        closed=w.closed,
+        confirmed=w.confirmed,
+        rating=w.rating,
+        rated_at=w.rated_at,
+        rating_comment=w.rating_comment,
+        bad_ratings=tuple(w.bad_ratings),
+        kb=w.kb,
+        texts=w.texts,
+        resolve_facts=w.resolve_facts,
+        timeline=tl,
+        first_response=first_response,
+        last_close_event=w.last_close,
+        undo_labels=tuple(w.undo_labels),
+    )
+
+
+def _staff_replies(t: Ticket, tl: Timeline, ctx: Context) -> float | None:
+    """Note every staff reply on the timeline; the first one's time."""
+    first_response = None
+    for comment in t.comments:
+        if comment.author == t.author or not ctx.is_staff(
+            comment.author, comment.author_association, comment.is_bot
+        ):
+            continue
+        at = epoch(comment.created_at)
+        tl.add("staff_reply", at, comment.author)
+        if first_response is None:
+            first_response = at
+    return first_response

@@ -1,0 +1,235 @@
+"""Incidents: existing incident tickets, surges that need one, rules that demand one.
+
+:func:`find_incidents` sees every prepared ticket and says which incidents exist or are due
+and which tickets belong to each. :func:`open_incident` is the action that creates a new
+one; :func:`member_actions` are the notes an existing incident owes its members (the link,
+the agreed wording, the resolution).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from tracker import messages as msg
+from tracker.context import Context
+from tracker.grading import SurgeCandidate, detect_surges, first_grade
+from tracker.labels import grade_label, type_label
+from tracker.model import OpenIncident, PostComment
+from tracker.protocol import (
+    INCIDENT_NUMBER,
+    fill_incident_number,
+    incident_body,
+    incident_link_key,
+    incident_resolved_key,
+    wording_key,
+)
+from tracker.reading import Prepared
+from tracker.views import Command
+
+# Commands given on an incident ticket that stay with it rather than reach its members.
+_OWN_COMMANDS = ("grade", "rate", "kb", "reopen")
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentState:
+    key: str
+    number: int | None  # None until created
+    group: str
+    tier: str
+    members: tuple[int, ...]
+    grade: str
+    resolved: float | None = None
+    wording: str | None = None
+    title: str = ""
+    body: str = ""
+    type: str | None = None
+    rule: str = ""
+    commands: tuple[Command, ...] = ()  # staff commands on the incident
+
+
+@dataclass(frozen=True, slots=True)
+class Incidents:
+    by_key: Mapping[str, IncidentState]
+    member_of: Mapping[int, str]  # ticket number -> the key of the incident it belongs to
+
+
+def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> Incidents:
+    """Existing incident tickets, surges that need one, and rules that demand one."""
+    cfg = ctx.cfg
+    by_number = {p.ticket.number: p for p in prepared}
+    incidents: dict[str, IncidentState] = {}
+    members: dict[str, list[int]] = {}
+    for p in prepared:
+        if p.incident_key:
+            d = p.incident_data
+            incidents[p.incident_key] = IncidentState(
+                key=p.incident_key,
+                number=p.ticket.number,
+                group=str(d.get("group", "")),
+                tier=str(d.get("tier", "")),
+                members=(),
+                grade=p.first_grade,
+                type=p.facts.get("type"),
+                commands=tuple(c for c in p.commands if c.name not in _OWN_COMMANDS),
+            )
+            members[p.incident_key] = []
+    for p in prepared:
+        if p.linked_to and p.linked_to in incidents:
+            members[p.linked_to].append(p.ticket.number)
+    member_of = {m: k for k, ms in members.items() for m in ms}
+
+    surge = cfg.surge
+    if surge:
+        candidates = []
+        for p in prepared:
+            if p.incident_key or p.opened > now:
+                continue
+            group = p.facts.get(surge.group_by)
+            tier = p.facts.get(surge.tier_fact) or "ordinary"
+            if isinstance(group, str) and isinstance(tier, str):
+                candidates.append(SurgeCandidate(p.ticket.number, p.opened, group, tier))
+        for hit in detect_surges(candidates, cfg):
+            existing = next((member_of[m] for m in hit.members if m in member_of), None)
+            key = existing or hit.key
+            if key not in incidents:
+                first = list(hit.members)
+                incidents[key] = IncidentState(
+                    key=key,
+                    number=None,
+                    group=hit.group,
+                    tier=hit.tier,
+                    members=(),
+                    grade=_surge_grade(ctx, hit.group, [by_number[m] for m in first]),
+                    type=surge.type or by_number[first[0]].facts.get("type"),
+                )
+                members[key] = first
+            for m in hit.members:
+                if m not in members[key] and m not in member_of:
+                    members[key].append(m)
+                    member_of[m] = key
+    for p in prepared:
+        if p.incident_key or p.ticket.number in member_of:
+            continue
+        rules = [r for r in ctx.first_grade(p.facts)[1] if r.incident]
+        if rules:
+            key = f"rule-{p.ticket.number}"
+            if key not in incidents:
+                incidents[key] = IncidentState(
+                    key=key,
+                    number=None,
+                    group=str(p.facts.get(surge.group_by, "")) if surge else "",
+                    tier=str(p.facts.get(surge.tier_fact, "")) if surge else "",
+                    members=(),
+                    grade=cfg.highest([r.grade for r in rules]) or cfg.grading.default,
+                    type=p.facts.get("type"),
+                    rule=rules[0].note or rules[0].grade,
+                )
+                members[key] = [p.ticket.number]
+            member_of[p.ticket.number] = key
+    found = {k: replace(inc, members=tuple(sorted(members[k]))) for k, inc in incidents.items()}
+    return Incidents(found, {m: k for k, inc in found.items() for m in inc.members})
+
+
+def _surge_grade(ctx: Context, group: str, members: list[Prepared]) -> str:
+    """The highest of the members' grades, the group's minimum, and (with ``count_fact``)
+    what the rules give when the member count is read as the complaint count."""
+    cfg = ctx.cfg
+    grades = [m.first_grade for m in members]
+    if cfg.surge and group in cfg.surge.grade:
+        grades.append(cfg.surge.grade[group])
+    if cfg.surge and cfg.surge.count_fact and members:
+        facts = {**members[0].facts, cfg.surge.count_fact: len(members)}
+        grades.append(first_grade(facts, cfg)[0])
+    return cfg.highest(grades) or cfg.grading.default
+
+
+def open_incident(
+    inc: IncidentState, by_number: Mapping[int, Prepared], ctx: Context
+) -> OpenIncident:
+    """The action that creates the incident ticket for ``inc`` and links its members."""
+    cfg = ctx.cfg
+    members_txt = " ".join(f"#{m}" for m in inc.members)
+    grade_name = cfg.grade_by_id[inc.grade].label(ctx.locale)
+    first = by_number[inc.members[0]].facts
+    private = {f for f, spec in cfg.fields.items() if spec.private} | set(cfg.publishing.private_fields)
+    facts: dict[str, Any] = {
+        k: v for k, v in first.items() if k not in private and isinstance(v, str | int | float | bool)
+    }
+    facts["type"] = inc.type
+    if cfg.surge and inc.group:
+        facts[cfg.surge.group_by] = inc.group
+    data = {"group": inc.group, "tier": inc.tier, "grade": inc.grade, "facts": facts}
+    if inc.rule:
+        body = msg.render(
+            ctx.locale, "rule_incident", number=inc.members[0], rule=inc.rule, grade=grade_name
+        )
+        title = (f"事件：工单 #{inc.members[0]} 需通告" if ctx.locale == "zh"
+                 else f"Incident: ticket #{inc.members[0]} must be announced")  # fmt: skip
+    else:
+        surge = cfg.surge
+        assert surge is not None
+        threshold = surge.thresholds[inc.group][inc.tier]
+        body = msg.render(
+            ctx.locale, "incident", group=_group_name(inc.group, ctx),
+            tier=_group_name(inc.tier, ctx), count=len(inc.members),
+            threshold=threshold, window=msg.fmt_span(surge.window, ctx.locale), grade=grade_name,
+            members=members_txt,
+        )  # fmt: skip
+        group = _group_name(inc.group, ctx)
+        title = (f"事件：{group}类问题集中出现" if ctx.locale == "zh"
+                 else f"Incident: surge of {group} problems")  # fmt: skip
+    labels = [cfg.labels.incident, grade_label(cfg, inc.grade)]
+    if inc.type:
+        labels.append(type_label(cfg, inc.type))
+    return OpenIncident(
+        inc.key, title, incident_body(inc.key, data, body), tuple(labels), tuple(inc.members),
+        link=_link_text(ctx),
+    )  # fmt: skip
+
+
+def _link_text(ctx: Context) -> str:
+    """The note on a member that it is linked to an incident, whose number may be unknown yet."""
+    return msg.render(ctx.locale, "incident_link", incident=INCIDENT_NUMBER)
+
+
+def _group_name(value: str, ctx: Context) -> str:
+    """A group or tier id shown by its name: a category, or an option of any dropdown."""
+    for c in ctx.cfg.categories:
+        if c.id == value:
+            return c.label(ctx.locale)
+    for fld in ctx.cfg.fields.values():
+        for o in fld.options:
+            if o.id == value:
+                return o.label(ctx.locale)
+    return value
+
+
+def member_actions(
+    inc: IncidentState,
+    by_number: Mapping[int, Prepared],
+    ctx: Context,
+    only: set[int] | None,
+) -> tuple[PostComment, ...]:
+    """What an opened incident still owes its members: the link, the wording, the resolution."""
+    out: list[PostComment] = []
+    for m in inc.members:
+        if only is not None and m not in only and inc.number not in only:
+            continue
+        p = by_number.get(m)
+        if p is None:
+            continue
+        link = incident_link_key(inc.key)
+        if link not in p.bot_comments:
+            out.append(PostComment(m, link, fill_incident_number(_link_text(ctx), inc.number)))
+        if inc.wording:
+            key = wording_key(inc.key, inc.wording)
+            if key not in p.bot_comments:
+                body = msg.render(ctx.locale, "wording", incident=inc.number, text=inc.wording)
+                out.append(PostComment(m, key, body))
+        resolved = incident_resolved_key(inc.key)
+        if inc.resolved is not None and resolved not in p.bot_comments:
+            body = msg.render(ctx.locale, "incident_resolved", incident=inc.number)
+            out.append(PostComment(m, resolved, body))
+    return tuple(out)

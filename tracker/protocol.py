@@ -1,0 +1,237 @@
+"""What the grader writes into tickets to find its own work again: markers and embedded data.
+
+Every comment the grader posts starts with a hidden marker, ``<!-- tracker:KEY -->``; the
+key says what the comment is (``status``, ``esc:response:0:1`` ...) so it is never posted
+twice. An incident ticket's body starts with the marker ``incident:KEY`` followed by a
+``<!-- tracker-data {...} -->`` block holding the incident's group, tier, grade and facts
+as JSON. The status comment carries ``<!-- sig:... -->``, a digest of what it shows.
+
+Each kind of key has one builder here, and the keys read back have their parser. Nothing
+else in the package spells a marker, a key or a data block by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+MARKER_PREFIX = "<!-- tracker:"
+DATA_PREFIX = "<!-- tracker-data "
+SIGNATURE_PREFIX = "<!-- sig:"
+_END = " -->"
+
+# The kinds of marker key: the part before the first ":".
+STATUS = "status"
+INCIDENT = "incident"
+INCIDENT_LINK = "incident-link"
+INCIDENT_RESOLVED = "incident-resolved"
+WORDING = "wording"
+NEEDS_INFO = "needs-info"
+DENIED = "denied"
+UNDO_LABEL = "undo-label"
+BAD_RATING = "bad-rating"
+ESCALATION = "esc"
+DUE_ITEM = "due"
+REMINDER = "remind"
+RATE_REQUEST = "rate"
+LOW_RATING = "low-rating"
+CLOSE_BLOCKED = "close-blocked"
+
+# Stands for the incident's number in a link text written before the incident exists.
+INCIDENT_NUMBER = "{incident}"
+
+
+# --------------------------------------------------------------------------- markers
+
+
+def marker(key: str) -> str:
+    """The hidden marker the grader puts at the top of every comment it writes."""
+    return f"{MARKER_PREFIX}{key}{_END}"
+
+
+def marker_key(body: str) -> str | None:
+    """The marker key at the start of a comment body, or None."""
+    if not body.startswith(MARKER_PREFIX):
+        return None
+    end = body.find(_END, len(MARKER_PREFIX))
+    if end < 0:
+        return None
+    return body[len(MARKER_PREFIX) : end]
+
+
+def with_marker(key: str, body: str) -> str:
+    """``body`` starting with ``marker(key)`` on its own line (added when missing)."""
+    head = marker(key)
+    return body if body.startswith(head) else f"{head}\n{body}"
+
+
+def kind_of(key: str) -> str:
+    """The kind of a marker key: ``esc`` for ``esc:response:0:1``."""
+    return key.split(":", 1)[0]
+
+
+def digest(text: str) -> str:
+    """A short stable digest of ``text``, for keys and signatures that follow a text."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
+def _key(kind: str, *parts: object) -> str:
+    return ":".join((kind, *(str(p) for p in parts)))
+
+
+def _rest(key: str, kind: str) -> str | None:
+    prefix = kind + ":"
+    return key[len(prefix) :] if key.startswith(prefix) else None
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def incident_key(incident: str) -> str:
+    """The marker key that starts the body of the incident ticket for ``incident``."""
+    return _key(INCIDENT, incident)
+
+
+def incident_key_of(key: str) -> str | None:
+    """The incident of an incident ticket's marker key, or None for any other key."""
+    return _rest(key, INCIDENT)
+
+
+def incident_of_body(body: str) -> str | None:
+    """The incident a ticket body opens (it starts with ``marker(incident_key(...))``), or None."""
+    key = marker_key(body)
+    return incident_key_of(key) if key is not None else None
+
+
+def incident_link_key(incident: str) -> str:
+    """The marker key of the link comment posted on each member of ``incident``."""
+    return _key(INCIDENT_LINK, incident)
+
+
+def linked_incident_of(key: str) -> str | None:
+    """The incident a link comment's marker key points to, or None for any other key."""
+    return _rest(key, INCIDENT_LINK)
+
+
+def incident_resolved_key(incident: str) -> str:
+    """The note on a member that its incident was resolved."""
+    return _key(INCIDENT_RESOLVED, incident)
+
+
+def wording_key(incident: str, wording: str) -> str:
+    """The agreed wording of ``incident`` passed on to a member: once per distinct text."""
+    return _key(WORDING, incident, digest(wording))
+
+
+def fill_incident_number(text: str, number: int | None) -> str:
+    """A text written with :data:`INCIDENT_NUMBER`, once the incident's number is known."""
+    return text.replace(INCIDENT_NUMBER, str(number) if number is not None else "?")
+
+
+def write_data(data: Mapping[str, Any]) -> str:
+    """The embedded data block of an incident ticket."""
+    return f"{DATA_PREFIX}{json.dumps(data, sort_keys=True)}{_END}"
+
+
+def read_data(body: str) -> dict[str, Any]:
+    """The embedded data block in ``body``; empty when there is none or it is not a JSON object."""
+    start = body.find(DATA_PREFIX)
+    if start < 0:
+        return {}
+    end = body.find(_END, start)
+    try:
+        data = json.loads(body[start + len(DATA_PREFIX) : end])
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def incident_body(incident: str, data: Mapping[str, Any], text: str) -> str:
+    """The whole body of an incident ticket: its marker, its data block, then ``text``."""
+    return f"{marker(incident_key(incident))}\n{write_data(data)}\n{text}"
+
+
+# --------------------------------------------------------------------------- ticket comments
+
+
+def needs_info_key(request: str) -> str:
+    """The request for missing details: asked again only when the request changes."""
+    return _key(NEEDS_INFO, digest(request))
+
+
+def denied_key(comment_id: int) -> str:
+    """The answer to a customer's staff-only commands in comment ``comment_id``."""
+    return _key(DENIED, comment_id)
+
+
+def undo_label_key(event_id: int) -> str:
+    """The note that a grade label put on by a customer (event ``event_id``) is undone."""
+    return _key(UNDO_LABEL, event_id)
+
+
+def bad_rating_key(comment_id: int) -> str:
+    """The answer to a rating that is not on the scale."""
+    return _key(BAD_RATING, comment_id)
+
+
+def escalation_key(clock: str, cycle: int, step: int) -> str:
+    """Step ``step`` of the escalation ladder of round ``cycle`` of ``clock``."""
+    return _key(ESCALATION, clock, cycle, step)
+
+
+def escalation_of(key: str) -> tuple[str, int, int] | None:
+    """(clock, cycle, step) of an escalation key, or None for any other key."""
+    rest = _rest(key, ESCALATION)
+    if rest is None:
+        return None
+    clock, _, numbers = rest.rpartition(":")
+    clock, _, cycle = clock.rpartition(":")
+    if not clock or not cycle.isdigit() or not numbers.isdigit():
+        return None
+    return clock, int(cycle), int(numbers)
+
+
+def due_item_key(clock: str) -> str:
+    """The to-do note for a clock with a checklist."""
+    return _key(DUE_ITEM, clock)
+
+
+def reminder_key(clock: str) -> str:
+    """The one reminder as a checklist clock's deadline nears."""
+    return _key(REMINDER, clock)
+
+
+def rate_request_key(resolved: float) -> str:
+    """The request to rate the resolution of ``resolved`` (epoch seconds)."""
+    return _key(RATE_REQUEST, int(resolved))
+
+
+def low_rating_key(comment_id: int) -> str:
+    """The follow-up on a low rating given in comment ``comment_id``."""
+    return _key(LOW_RATING, comment_id)
+
+
+def close_blocked_key(event_id: int) -> str:
+    """The note that a close (event ``event_id``) was undone because a requirement is unmet."""
+    return _key(CLOSE_BLOCKED, event_id)
+
+
+def id_of(key: str, kind: str) -> int | None:
+    """The number at the end of a key of ``kind`` built from one id, or None."""
+    rest = _rest(key, kind)
+    return int(rest) if rest is not None and rest.isdigit() else None
+
+
+# --------------------------------------------------------------------------- status signature
+
+
+def signature(source: str) -> str:
+    """The hidden line at the top of the status comment that says what it shows."""
+    return f"{SIGNATURE_PREFIX}{digest(source)}{_END}"
+
+
+def has_signature(body: str, source: str) -> bool:
+    """Whether a status comment already shows what ``source`` describes."""
+    return signature(source) in body
