@@ -196,12 +196,12 @@ def main() -> None:
         return
     # The next scheduled run, 15 minutes later, as the real grader does it: in a fresh
     # process, against the SQLite ledger, reading only what its memory cannot vouch for.
-    from tracker.ledger import Store
+    from tracker.ledger import Ledger
     from tracker.memory import save_memory
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        with Store(db) as store:
+        with Ledger(db) as store:
             store.upsert_many(tickets=tickets, comments=[(t.number, c) for t in tickets for c in t.comments],
                               events=[(t.number, e) for t in tickets for e in t.events])  # fmt: skip
             store.set_meta("grader_policy", ctx.digest)
@@ -214,7 +214,7 @@ def main() -> None:
         )  # fmt: skip
         print(out.stdout.strip(), flush=True)
         start = time.perf_counter()
-        with Store(db) as store:
+        with Ledger(db) as store:
             loaded = store.tickets(state="open")
         load_s = time.perf_counter() - start
         print(json.dumps({
@@ -226,14 +226,14 @@ def main() -> None:
 def scheduled(db: str, preset: str, now_text: str) -> None:
     """One scheduled run over the ledger: select restless tickets, load them, grade."""
     from tracker.desk import gradable
-    from tracker.ledger import Store
+    from tracker.ledger import Ledger
     from tracker.memory import load_memory
 
     cfg = load_config(preset_path(preset))
     now = datetime.fromisoformat(now_text)
     ctx = Context(cfg)
     start = time.perf_counter()
-    with Store(db) as store:
+    with Ledger(db) as store:
         memo = load_memory(store, ctx)
         tickets = gradable(store, now, restless_for=ctx)
         loaded = time.perf_counter()

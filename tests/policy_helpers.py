@@ -39,7 +39,7 @@ from tracker.config import Config, load_config, preset_path
 from tracker.engine import assess, grade
 from tracker.intake import render_body
 from tracker.labels import type_label
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.local_hub import LocalHub
 from tracker.model import Comment, Plan, PostComment, Ticket
 from tracker.protocol import marker_key
@@ -73,7 +73,7 @@ class Desk:
         self.cfg = cfg
         self.reporter = reporter
         self.now: datetime | None = None
-        self.store = Store(":memory:")
+        self.store = Ledger(":memory:")
         self.hub = LocalHub(self.store, cfg.bot.login, self._clock)
         self.reports: list[ApplyReport] = []
 

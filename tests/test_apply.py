@@ -12,7 +12,7 @@ import pytest
 from tracker.apply import ApplyReport, apply_plan
 from tracker.errors import HubError
 from tracker.hub import Hub
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.local_hub import LocalHub
 from tracker.model import (
     Action,
@@ -119,13 +119,13 @@ class FakeHub:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "desk.db") as s:
+def store(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(tmp_path / "desk.db") as s:
         yield s
 
 
 @pytest.fixture
-def local(store: Store) -> LocalHub:
+def local(store: Ledger) -> LocalHub:
     hub = LocalHub(store, BOT, lambda: NOW)
     for n in (1, 2, 3):
         hub.open_ticket(f"T{n}", "", "carol", at=NOW)
@@ -144,7 +144,7 @@ def everything(plan_members: tuple[int, ...] = (2, 3)) -> Plan:
     )
 
 
-def snapshot(store: Store) -> tuple[object, ...]:
+def snapshot(store: Ledger) -> tuple[object, ...]:
     return tuple(store.tickets()), tuple(a["id"] for a in store.actions())
 
 
@@ -156,7 +156,7 @@ def test_fake_hub_matches_the_protocol() -> None:
     assert hubs[0].bot_login == BOT
 
 
-def test_applies_every_kind_in_order_on_the_local_hub(local: LocalHub, store: Store) -> None:
+def test_applies_every_kind_in_order_on_the_local_hub(local: LocalHub, store: Ledger) -> None:
     seen: list[tuple[Action, str]] = []
     report = apply_plan(
         everything(), local, store=store, run_id="r1", on_action=lambda *a: seen.append(a)
@@ -205,28 +205,28 @@ def test_empty_label_and_assignee_changes_are_skipped() -> None:
     assert hub.writes == []
 
 
-def test_marker_is_added_once(local: LocalHub, store: Store) -> None:
+def test_marker_is_added_once(local: LocalHub, store: Ledger) -> None:
     already = marker("ack") + "\nbody"
     apply_plan(Plan((PostComment(1, "ack", already), PostComment(2, "ack", "body"))), local)
     assert store.ticket(1).comments[0].body == already
     assert store.ticket(2).comments[0].body == already
 
 
-def test_edit_comment_keeps_the_marker(local: LocalHub, store: Store) -> None:
+def test_edit_comment_keeps_the_marker(local: LocalHub, store: Ledger) -> None:
     posted = local.post_comment(1, marker("status") + "\nold")
     apply_plan(Plan((EditComment(1, "status", posted.id, "new"),)), local, store=store)
     assert store.ticket(1).comments[0].body == marker("status") + "\nnew"
     assert local.find_marked_comment(1, "status") is not None
 
 
-def test_reopen(local: LocalHub, store: Store) -> None:
+def test_reopen(local: LocalHub, store: Ledger) -> None:
     local.close(2, "completed")
     report = apply_plan(Plan((ReopenTicket(2),)), local, store=store)
     assert store.ticket(2).state == "open"
     assert report.outcomes[0][1] == "reopened"
 
 
-def test_link_text_comes_from_the_plan_with_the_number_filled_in(local: LocalHub, store: Store) -> None:
+def test_link_text_comes_from_the_plan_with_the_number_filled_in(local: LocalHub, store: Ledger) -> None:
     link = f"🔗 Linked to incident #{INCIDENT_NUMBER}."
     apply_plan(Plan((OpenIncident("db", "DB", "", (), (1,), link),)), local)
     assert store.ticket(1).comments[0].body.endswith("\n🔗 Linked to incident #4.")
@@ -235,7 +235,7 @@ def test_link_text_comes_from_the_plan_with_the_number_filled_in(local: LocalHub
 # --------------------------------------------------------------------------- idempotency
 
 
-def test_same_plan_twice_writes_nothing_new_locally(local: LocalHub, store: Store) -> None:
+def test_same_plan_twice_writes_nothing_new_locally(local: LocalHub, store: Ledger) -> None:
     apply_plan(everything(), local, store=store, run_id="r1")
     before = store.tickets()
     again = apply_plan(everything(), local, store=store, run_id="r2")
@@ -254,7 +254,7 @@ def test_same_plan_twice_posts_nothing_new_on_the_fake_hub() -> None:
     assert len(posted) == 4  # ack, incident, two links
 
 
-def test_new_member_of_an_existing_incident_is_linked(local: LocalHub, store: Store) -> None:
+def test_new_member_of_an_existing_incident_is_linked(local: LocalHub, store: Ledger) -> None:
     apply_plan(everything(plan_members=(2,)), local)
     report = apply_plan(Plan((OpenIncident("vpn", "VPN", "", (), (2, 3), LINK),)), local)
     assert report.outcomes[0][1] == "incident #4 already open, linked #3"
@@ -266,7 +266,7 @@ def test_new_member_of_an_existing_incident_is_linked(local: LocalHub, store: St
 
 
 @pytest.mark.parametrize("fail_after", range(7))
-def test_failure_after_n_writes_then_rerun_converges(store: Store, fail_after: int) -> None:
+def test_failure_after_n_writes_then_rerun_converges(store: Ledger, fail_after: int) -> None:
     hub = FakeHub(fail_after=fail_after)
     with pytest.raises(HubError) as failed:
         apply_plan(everything(), hub, store=store, run_id="r1")
@@ -286,7 +286,7 @@ def test_failure_after_n_writes_then_rerun_converges(store: Store, fail_after: i
     assert hub.tickets[1].labels == ["bug"] and hub.tickets[3].state == "closed"
 
 
-def test_failure_inside_an_incident_logs_the_partial_write(store: Store) -> None:
+def test_failure_inside_an_incident_logs_the_partial_write(store: Ledger) -> None:
     hub = FakeHub(fail_after=1)  # the incident ticket is created, the first link fails
     plan = Plan((OpenIncident("vpn", "VPN", "", (), (1, 2), LINK),))
     with pytest.raises(HubError):
@@ -301,7 +301,7 @@ def test_failure_inside_an_incident_logs_the_partial_write(store: Store) -> None
     assert len(hub.tickets) == 4
 
 
-def test_local_hub_error_propagates_after_earlier_actions(local: LocalHub, store: Store) -> None:
+def test_local_hub_error_propagates_after_earlier_actions(local: LocalHub, store: Ledger) -> None:
     plan = Plan((PostComment(1, "ack", "hi"), SetLabels(42, add=("bug",)), CloseTicket(1)))
     with pytest.raises(Exception, match="#42 does not exist"):
         apply_plan(plan, local, store=store, run_id="r1")
@@ -312,7 +312,7 @@ def test_local_hub_error_propagates_after_earlier_actions(local: LocalHub, store
 # --------------------------------------------------------------------------- dry run
 
 
-def test_dry_run_writes_nothing_locally(local: LocalHub, store: Store) -> None:
+def test_dry_run_writes_nothing_locally(local: LocalHub, store: Ledger) -> None:
     before = snapshot(store)
     report = apply_plan(everything(), local, store=store, run_id="dry", dry_run=True)
     assert snapshot(store) == before

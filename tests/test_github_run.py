@@ -16,7 +16,7 @@ import pytest
 from fakegithub import FakeGitHub, webhook_example
 from github_desk import T0, Desk, open_desk
 
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.protocol import marker
 
 
@@ -80,7 +80,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(desk: Desk) -> None:
     assert "would create label sla:breach" in result.out
     assert desk.srv.writes() == 0
     assert not [r for r in desk.srv.requests if r.method != "GET"]
-    with Store(desk.db) as store:
+    with Ledger(desk.db) as store:
         assert store.runs() == []
 
 
@@ -190,7 +190,7 @@ def test_a_staff_reply_event_stops_the_response_clock(desk: Desk) -> None:
     desk.at(T0 + timedelta(hours=5))
     assert desk.run().code == 0
     assert "sla:breach" not in desk.srv.label_names(number)
-    with Store(desk.db) as store:
+    with Ledger(desk.db) as store:
         assert [c.author for c in store.ticket(number).comments if not c.is_bot] == ["alice"]
 
 
@@ -308,7 +308,7 @@ def test_the_budget_floor_stops_the_run_cleanly(desk: Desk) -> None:
     assert "down to 50 requests (floor 50)" in result.err
     assert "The next scheduled run will continue where this one stopped." in result.err
     assert desk.srv.rate_remaining == 50
-    with Store(desk.db) as store:
+    with Ledger(desk.db) as store:
         assert [r["status"] for r in store.runs()] == ["budget"]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from github_desk import BOT, T0, Desk, open_desk
 
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.protocol import marker
 from tracker.sync import META_REPO, open_ledger
 
@@ -20,8 +20,8 @@ def desk(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     yield from open_desk(tmp_path, capsys, monkeypatch)
 
 
-def _store(d: Desk) -> Store:
-    return Store(d.db)
+def _store(d: Desk) -> Ledger:
+    return Ledger(d.db)
 
 
 def test_first_sync_reads_everything_and_skips_pull_requests(desk: Desk) -> None:
@@ -197,7 +197,7 @@ def test_a_local_desk_is_never_overwritten(desk: Desk) -> None:
     from tracker.model import Ticket
 
     desk.db.parent.mkdir(parents=True)
-    with Store(desk.db) as store:
+    with Ledger(desk.db) as store:
         store.upsert_ticket(Ticket(1, "local", "", "me", T0, T0))
     result = desk.sync()
     assert result.code == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import NotFound, StoreError
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.ledger_schema import MIGRATIONS, SCHEMA_VERSION
 from tracker.model import Comment, Event, Ticket
 from tracker.protocol import marker
@@ -47,8 +47,8 @@ def path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(path: Path) -> Iterator[Store]:
-    with Store(path) as s:
+def store(path: Path) -> Iterator[Ledger]:
+    with Ledger(path) as s:
         yield s
 
 
@@ -56,14 +56,14 @@ def store(path: Path) -> Iterator[Store]:
 # --------------------------------------------------------------------------- opening
 
 
-def test_new_file_is_at_latest_schema_with_wal(store: Store, path: Path) -> None:
+def test_new_file_is_at_latest_schema_with_wal(store: Ledger, path: Path) -> None:
     assert store.schema_version == SCHEMA_VERSION == len(MIGRATIONS)
     with closing(sqlite3.connect(path)) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_memory_store_works() -> None:
-    with Store(":memory:") as s:
+    with Ledger(":memory:") as s:
         s.upsert_ticket(ticket(1))
         assert s.ticket(1).title == "Ticket 1"
 
@@ -80,7 +80,7 @@ def test_v1_file_is_upgraded_keeping_its_data(path: Path) -> None:
         )
         raw.commit()
 
-    with Store(path) as s:
+    with Ledger(path) as s:
         assert s.schema_version == SCHEMA_VERSION
         old = s.ticket(7)
         assert (old.title, old.labels, old.created_at) == ("old", ("bug",), T0)
@@ -90,9 +90,9 @@ def test_v1_file_is_upgraded_keeping_its_data(path: Path) -> None:
 
 
 def test_reopening_an_upgraded_file_changes_nothing(path: Path) -> None:
-    with Store(path) as s:
+    with Ledger(path) as s:
         s.upsert_ticket(ticket(1))
-    with Store(path) as s:
+    with Ledger(path) as s:
         assert s.schema_version == SCHEMA_VERSION
         assert [t.number for t in s.tickets()] == [1]
 
@@ -101,24 +101,24 @@ def test_file_from_a_newer_tracker_is_refused(path: Path) -> None:
     with closing(sqlite3.connect(path)) as raw:
         raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(StoreError, match=r"newer.*Upgrade tracker"):
-        Store(path)
+        Ledger(path)
 
 
 def test_other_sqlite_file_is_refused(path: Path) -> None:
     with closing(sqlite3.connect(path)) as raw:
         raw.execute("CREATE TABLE recipes (name TEXT)")
     with pytest.raises(StoreError, match="not a tracker store"):
-        Store(path)
+        Ledger(path)
 
 
 def test_junk_file_is_refused_with_a_next_step(path: Path) -> None:
     path.write_bytes(b"this is not SQLite at all \x00\x01\x02" * 100)
     with pytest.raises(StoreError, match=r"not a tracker store.*Move the file aside"):
-        Store(path)
+        Ledger(path)
 
 
 def test_damaged_pages_are_reported_when_read(path: Path) -> None:
-    with Store(path) as s:
+    with Ledger(path) as s:
         s.upsert_many(
             tickets=[ticket(n, body="x" * 2000) for n in range(1, 50)],
             comments=[(n, comment(n, body="y" * 2000)) for n in range(1, 50)],
@@ -127,17 +127,17 @@ def test_damaged_pages_are_reported_when_read(path: Path) -> None:
     page = 4096
     data[2 * page : len(data) - page] = b"\xde\xad\xbe\xef" * ((len(data) - 3 * page) // 4)
     path.write_bytes(bytes(data))
-    with Store(path) as damaged, pytest.raises(StoreError, match=r"damaged.*Move the file aside"):
+    with Ledger(path) as damaged, pytest.raises(StoreError, match=r"damaged.*Move the file aside"):
         damaged.tickets()
 
 
 def test_missing_directory_is_reported(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="directory exists"):
-        Store(tmp_path / "no" / "such" / "dir" / "desk.db")
+        Ledger(tmp_path / "no" / "such" / "dir" / "desk.db")
 
 
 def test_closed_store_raises_and_close_is_idempotent(path: Path) -> None:
-    s = Store(path)
+    s = Ledger(path)
     s.close()
     s.close()
     with pytest.raises(StoreError, match=r"closed.*Open it again"):
@@ -151,7 +151,7 @@ def test_closed_store_raises_and_close_is_idempotent(path: Path) -> None:
 # --------------------------------------------------------------------------- times
 
 
-def test_aware_times_round_trip_exactly(store: Store) -> None:
+def test_aware_times_round_trip_exactly(store: Ledger) -> None:
     shanghai = timezone(timedelta(hours=8))
     created = datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=shanghai)
     closed = datetime(2031, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
@@ -164,7 +164,7 @@ def test_aware_times_round_trip_exactly(store: Store) -> None:
     assert got.comments[0].updated_at == closed
 
 
-def test_naive_times_are_refused_and_nothing_is_written(store: Store) -> None:
+def test_naive_times_are_refused_and_nothing_is_written(store: Ledger) -> None:
     naive = datetime(2024, 5, 1, 8, 0)
     with pytest.raises(ValueError, match="naive"):
         store.upsert_ticket(ticket(1, updated_at=naive))
@@ -180,7 +180,7 @@ def test_naive_times_are_refused_and_nothing_is_written(store: Store) -> None:
 # --------------------------------------------------------------------------- writes
 
 
-def test_upsert_ticket_touches_only_the_header(store: Store) -> None:
+def test_upsert_ticket_touches_only_the_header(store: Ledger) -> None:
     store.upsert_ticket(ticket(1, labels=("bug",)))
     store.upsert_comment(1, comment(10))
     store.add_event(1, event(20))
@@ -191,7 +191,7 @@ def test_upsert_ticket_touches_only_the_header(store: Store) -> None:
     assert [e.id for e in got.events] == [20]
 
 
-def test_upsert_comment_updates_body_and_marker(store: Store) -> None:
+def test_upsert_comment_updates_body_and_marker(store: Ledger) -> None:
     store.upsert_ticket(ticket(1))
     store.upsert_comment(1, comment(10, body="plain", author=BOT))
     assert store.comment_by_marker(1, "status", BOT) is None
@@ -202,21 +202,21 @@ def test_upsert_comment_updates_body_and_marker(store: Store) -> None:
     assert store.comment_by_marker(2, "status", BOT) is None
 
 
-def test_comment_on_unknown_ticket_is_not_found(store: Store) -> None:
+def test_comment_on_unknown_ticket_is_not_found(store: Ledger) -> None:
     with pytest.raises(NotFound, match="write the ticket first"):
         store.upsert_comment(99, comment(1))
     with pytest.raises(NotFound):
         store.add_event(99, event(1))
 
 
-def test_duplicate_event_ids_are_ignored(store: Store) -> None:
+def test_duplicate_event_ids_are_ignored(store: Ledger) -> None:
     store.upsert_ticket(ticket(1))
     assert store.add_event(1, event(5, label="bug")) is True
     assert store.add_event(1, event(5, label="other")) is False
     assert [e.label for e in store.ticket(1).events] == ["bug"]
 
 
-def test_delete_comment(store: Store) -> None:
+def test_delete_comment(store: Ledger) -> None:
     store.upsert_ticket(ticket(1))
     store.upsert_comment(1, comment(10))
     assert store.delete_comment(10) is True
@@ -224,7 +224,7 @@ def test_delete_comment(store: Store) -> None:
     assert store.ticket(1).comments == ()
 
 
-def test_upsert_many_is_bulk_idempotent_and_atomic(store: Store) -> None:
+def test_upsert_many_is_bulk_idempotent_and_atomic(store: Ledger) -> None:
     tickets = [ticket(n) for n in (1, 2, 3)]
     comments = [
         (n, comment(n * 10 + k, T0 + timedelta(minutes=k))) for n in (1, 2, 3) for k in (0, 1)
@@ -243,7 +243,7 @@ def test_upsert_many_is_bulk_idempotent_and_atomic(store: Store) -> None:
     assert store.max_number() == 3  # ticket 4 was rolled back with the bad comment
 
 
-def test_meta(store: Store) -> None:
+def test_meta(store: Ledger) -> None:
     assert store.get_meta("cursor") is None
     assert store.get_meta("cursor", "none") == "none"
     store.set_meta("cursor", "abc")
@@ -251,13 +251,13 @@ def test_meta(store: Store) -> None:
     assert store.get_meta("cursor") == "def"
 
 
-def test_max_number(store: Store) -> None:
+def test_max_number(store: Ledger) -> None:
     assert store.max_number() == 0
     store.upsert_many(tickets=[ticket(3), ticket(41), ticket(7)])
     assert store.max_number() == 41
 
 
-def test_ticket_not_found(store: Store) -> None:
+def test_ticket_not_found(store: Ledger) -> None:
     with pytest.raises(NotFound, match="#12 is not in the store"):
         store.ticket(12)
     with pytest.raises(NotFound):
@@ -267,7 +267,7 @@ def test_ticket_not_found(store: Store) -> None:
 # --------------------------------------------------------------------------- transactions
 
 
-def test_exception_inside_a_transaction_leaves_nothing(store: Store) -> None:
+def test_exception_inside_a_transaction_leaves_nothing(store: Ledger) -> None:
     class Crash(Exception):
         pass
 
@@ -280,7 +280,7 @@ def test_exception_inside_a_transaction_leaves_nothing(store: Store) -> None:
     assert store.get_meta("cursor") is None
 
 
-def test_nested_failure_rolls_back_only_the_inner_block(store: Store) -> None:
+def test_nested_failure_rolls_back_only_the_inner_block(store: Ledger) -> None:
     with store.transaction():
         store.upsert_ticket(ticket(1))
         with pytest.raises(NotFound), store.transaction():
@@ -291,8 +291,8 @@ def test_nested_failure_rolls_back_only_the_inner_block(store: Store) -> None:
     assert store.get_meta("done") == "yes"
 
 
-def test_other_connections_see_a_transaction_only_after_commit(store: Store, path: Path) -> None:
-    with Store(path) as other:
+def test_other_connections_see_a_transaction_only_after_commit(store: Ledger, path: Path) -> None:
+    with Ledger(path) as other:
         with store.transaction():
             store.upsert_ticket(ticket(1))
             assert other.tickets() == []
@@ -302,7 +302,7 @@ def test_other_connections_see_a_transaction_only_after_commit(store: Store, pat
 # --------------------------------------------------------------------------- bulk reads
 
 
-def test_tickets_are_grouped_and_ordered_by_time_then_id(store: Store) -> None:
+def test_tickets_are_grouped_and_ordered_by_time_then_id(store: Ledger) -> None:
     store.upsert_many(tickets=[ticket(n, updated_at=T0 + timedelta(hours=n)) for n in (3, 1, 2)])
     later, same = T0 + timedelta(minutes=5), T0 + timedelta(minutes=1)
     # written out of order: ids, times and tickets interleaved
@@ -329,7 +329,7 @@ def test_tickets_are_grouped_and_ordered_by_time_then_id(store: Store) -> None:
     assert store.ticket(1) == by_number[1]
 
 
-def test_tickets_filters(store: Store) -> None:
+def test_tickets_filters(store: Ledger) -> None:
     store.upsert_many(
         tickets=[
             ticket(1, updated_at=T0),
@@ -352,7 +352,7 @@ def test_tickets_filters(store: Store) -> None:
     assert [c.id for t in store.tickets(state="open") for c in t.comments] == [1, 3]
 
 
-def test_tickets_uses_a_fixed_number_of_queries(store: Store) -> None:
+def test_tickets_uses_a_fixed_number_of_queries(store: Ledger) -> None:
     def statements_for(count: int) -> int:
         start = store.max_number() + 1
         numbers = range(start, start + count)
@@ -376,7 +376,7 @@ def test_tickets_uses_a_fixed_number_of_queries(store: Store) -> None:
 # --------------------------------------------------------------------------- action log
 
 
-def test_runs_and_action_log(store: Store) -> None:
+def test_runs_and_action_log(store: Ledger) -> None:
     store.begin_run("r1", T0)
     first = store.record_action("r1", T0, 1, "post_comment", {"key": "ack", "说明": "确认"}, "ok")
     store.record_action("r1", T0, 2, "set_labels", {"add": ["bug"], "at": T0}, "ok")
@@ -402,7 +402,7 @@ def test_runs_and_action_log(store: Store) -> None:
 # --------------------------------------------------------------------------- single-ticket edits
 
 
-def test_head_and_next_ids(store: Store) -> None:
+def test_head_and_next_ids(store: Ledger) -> None:
     assert store.head(1) is None
     assert (store.next_comment_id(), store.next_event_id()) == (1, 1)
     store.upsert_ticket(ticket(1, labels=("bug", "vpn"), assignees=("erin",)))
@@ -414,7 +414,7 @@ def test_head_and_next_ids(store: Store) -> None:
     assert (store.next_comment_id(), store.next_event_id()) == (42, 8)
 
 
-def test_update_time_only_moves_forward(store: Store) -> None:
+def test_update_time_only_moves_forward(store: Ledger) -> None:
     store.upsert_ticket(ticket(1))
     store.touch(1, T0 - timedelta(hours=1))
     assert store.ticket(1).updated_at == T0
@@ -424,7 +424,7 @@ def test_update_time_only_moves_forward(store: Store) -> None:
     assert (got.labels, got.updated_at) == (("bug",), T0 + timedelta(hours=1))
 
 
-def test_edit_comment_says_whether_it_was_there(store: Store) -> None:
+def test_edit_comment_says_whether_it_was_there(store: Ledger) -> None:
     store.upsert_ticket(ticket(1))
     store.upsert_ticket(ticket(2))
     store.upsert_comment(1, comment(10))
@@ -437,7 +437,7 @@ def test_edit_comment_says_whether_it_was_there(store: Store) -> None:
     assert store.comment_by_marker(1, "status", "dave") == got.comments[0]
 
 
-def test_set_names_and_state(store: Store) -> None:
+def test_set_names_and_state(store: Ledger) -> None:
     store.upsert_ticket(ticket(1))
     with pytest.raises(ValueError, match="labels' or 'assignees"):
         store.set_names(1, "title", ["x"], T0)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import NotFound
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.local_hub import LocalHub
 from tracker.protocol import marker
 
@@ -18,8 +18,8 @@ BOT = "desk-bot[bot]"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "desk.db") as s:
+def store(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(tmp_path / "desk.db") as s:
         yield s
 
 
@@ -43,12 +43,12 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def hub(store: Store, clock: Clock) -> LocalHub:
+def hub(store: Ledger, clock: Clock) -> LocalHub:
     return LocalHub(store, BOT, clock)
 
 
 
-def test_open_ticket_numbers_and_label_events(hub: LocalHub, store: Store, clock: Clock) -> None:
+def test_open_ticket_numbers_and_label_events(hub: LocalHub, store: Ledger, clock: Clock) -> None:
     first = hub.open_ticket("VPN down", "since 8am", "carol", labels=("bug", "vpn", "bug"))
     second = hub.open_ticket("Incident", "body", BOT, association="MEMBER")
     assert (first, second) == (1, 2)
@@ -64,7 +64,7 @@ def test_open_ticket_numbers_and_label_events(hub: LocalHub, store: Store, clock
 
 
 def test_comments_get_increasing_ids_and_bot_flags(
-    hub: LocalHub, store: Store, clock: Clock
+    hub: LocalHub, store: Ledger, clock: Clock
 ) -> None:
     number = hub.open_ticket("t", "b", "carol")
     mine = hub.add_comment(number, "carol", "hello", association="CONTRIBUTOR")
@@ -80,7 +80,7 @@ def test_comments_get_increasing_ids_and_bot_flags(
 
 
 def test_set_labels_records_events_only_for_real_changes(
-    hub: LocalHub, store: Store, clock: Clock
+    hub: LocalHub, store: Ledger, clock: Clock
 ) -> None:
     number = hub.open_ticket("t", "b", "carol", labels=("triage",))
     at = clock.tick()
@@ -97,7 +97,7 @@ def test_set_labels_records_events_only_for_real_changes(
     assert (got.events[-1].kind, got.events[-1].actor) == ("unlabeled", "erin")
 
 
-def test_set_assignees_records_assign_events(hub: LocalHub, store: Store) -> None:
+def test_set_assignees_records_assign_events(hub: LocalHub, store: Ledger) -> None:
     number = hub.open_ticket("t", "b", "carol")
     hub.set_assignees(number, ("alice", "bob"), ())
     hub.set_assignees(number, (), ("alice",))
@@ -110,7 +110,7 @@ def test_set_assignees_records_assign_events(hub: LocalHub, store: Store) -> Non
     ]
 
 
-def test_close_and_reopen(hub: LocalHub, store: Store, clock: Clock) -> None:
+def test_close_and_reopen(hub: LocalHub, store: Ledger, clock: Clock) -> None:
     number = hub.open_ticket("t", "b", "carol")
     closed_at = clock.tick(30)
     hub.close(number, "not_planned")
@@ -128,7 +128,7 @@ def test_close_and_reopen(hub: LocalHub, store: Store, clock: Clock) -> None:
         hub.close(number, "bored")
 
 
-def test_edit_comment(hub: LocalHub, store: Store, clock: Clock) -> None:
+def test_edit_comment(hub: LocalHub, store: Ledger, clock: Clock) -> None:
     number = hub.open_ticket("t", "b", "carol")
     posted = hub.post_comment(number, marker("status") + "\nv1")
     at = clock.tick()
@@ -148,7 +148,7 @@ def test_find_incident(hub: LocalHub) -> None:
     assert hub.find_incident("vpn_") is None
 
 
-def test_writes_to_unknown_tickets_fail_and_write_nothing(hub: LocalHub, store: Store) -> None:
+def test_writes_to_unknown_tickets_fail_and_write_nothing(hub: LocalHub, store: Ledger) -> None:
     with pytest.raises(NotFound, match="#5 does not exist"):
         hub.set_labels(5, ("bug",), ())
     with pytest.raises(NotFound):
@@ -159,7 +159,7 @@ def test_writes_to_unknown_tickets_fail_and_write_nothing(hub: LocalHub, store: 
     assert store.max_number() == 0
 
 
-def test_naive_clock_is_refused(store: Store) -> None:
+def test_naive_clock_is_refused(store: Ledger) -> None:
     hub = LocalHub(store, BOT, lambda: datetime(2024, 1, 1))
     with pytest.raises(ValueError, match="naive"):
         hub.now()

@@ -11,7 +11,7 @@ import pytest
 
 from tracker.config import load_config, preset_path
 from tracker.engine import Context, Memo
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.memory import (
     POLICY_KEY,
     TicketMemory,
@@ -35,8 +35,8 @@ def ticket(number: int, updated_at: datetime = T0) -> Ticket:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "desk.db") as s:
+def store(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(tmp_path / "desk.db") as s:
         yield s
 
 
@@ -52,7 +52,7 @@ def test_a_memory_is_an_immutable_record_with_named_fields() -> None:
         m.number = 2  # type: ignore[misc]
 
 
-def test_remember_and_recall_round_trip(store: Store) -> None:
+def test_remember_and_recall_round_trip(store: Ledger) -> None:
     store.upsert_many(tickets=[ticket(1), ticket(2)])
     remember(store, [quiet(1, incident=2, incident_updated_at=T0), TicketMemory(2, Memo("x", float("inf"), True), T0)])
     got = recall(store)
@@ -64,7 +64,7 @@ def test_remember_and_recall_round_trip(store: Store) -> None:
     assert recall(store) == {}
 
 
-def test_a_policy_change_forgets_everything(store: Store) -> None:
+def test_a_policy_change_forgets_everything(store: Ledger) -> None:
     ctx = Context(load_config(preset_path("club")))
     store.upsert_ticket(ticket(1))
     store.set_meta(POLICY_KEY, ctx.digest)
@@ -76,7 +76,7 @@ def test_a_policy_change_forgets_everything(store: Store) -> None:
     assert store.get_meta(POLICY_KEY) == ctx.digest
 
 
-def test_restless_names_every_ticket_the_memory_cannot_vouch_for(store: Store) -> None:
+def test_restless_names_every_ticket_the_memory_cannot_vouch_for(store: Ledger) -> None:
     store.upsert_many(tickets=[ticket(n) for n in range(1, 8)])
     remember(
         store,
@@ -96,7 +96,7 @@ def test_restless_names_every_ticket_the_memory_cannot_vouch_for(store: Store) -
     assert restless(store, now=NOW, young_since=OLD, updated_since=T0 + timedelta(seconds=1)) == [2]
 
 
-def test_only_tickets_the_plan_leaves_untouched_are_remembered(store: Store) -> None:
+def test_only_tickets_the_plan_leaves_untouched_are_remembered(store: Ledger) -> None:
     tickets = [ticket(1), ticket(2), ticket(3), ticket(4, updated_at=T0 + timedelta(hours=3))]
     store.upsert_many(tickets=tickets)
     memo = {n: Memo(f"fp{n}", 0.0, False, 4 if n == 1 else None) for n in (1, 2, 3, 4)}

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from tracker.cli import cli
 from tracker.config import Config, load_config, preset_path
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.model import Comment, Ticket
 from tracker.publish import GENERATED_MARK, publish, render_site, run_mkdocs
 from tracker.views import ClockView, Command, TicketView
@@ -431,7 +431,7 @@ def test_publish_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         Comment(2, staff, "/resolve 更换进纸滚轮", T0 + timedelta(hours=2), "MEMBER"),
         Comment(3, staff, "/kb", T0 + timedelta(hours=2, minutes=5), "MEMBER"),
     )
-    with Store(tmp_path / "desk.db") as store:
+    with Ledger(tmp_path / "desk.db") as store:
         store.upsert_ticket(_ticket(1, "打印机经常卡纸", comments, closed=True))
         for c in comments:
             store.upsert_comment(1, c)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.hub import Hub
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.model import (
     Action,
     CloseTicket,
@@ -83,7 +83,7 @@ def apply_plan(
     plan: Plan,
     hub: Hub,
     *,
-    store: Store | None = None,
+    store: Ledger | None = None,
     run_id: str = "",
     now: datetime | None = None,
     dry_run: bool = False,
@@ -217,7 +217,7 @@ def _target(action: Action) -> str:
 
 
 def _record(
-    store: Store | None, run_id: str, at: datetime, action: Action, step: _Step, outcome: str
+    store: Ledger | None, run_id: str, at: datetime, action: Action, step: _Step, outcome: str
 ) -> None:
     if store is None:
         return

@@ -344,6 +344,9 @@ class Score(_Model):
     name: str
     name_en: str | None = None
 
+    def label(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
+
 
 class Satisfaction(_Model):
     scale: Annotated[list[Score], Field(min_length=2)]

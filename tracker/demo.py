@@ -24,7 +24,7 @@ from tracker.engine import Context, assess_all
 from tracker.i18n import Translator, babel_locale
 from tracker.intake import render_body
 from tracker.labels import type_label
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.local_hub import LocalHub
 from tracker.model import (
     Action,
@@ -313,7 +313,7 @@ def run_preset(
     echo: Callable[[str], None],
     days: int = 7,
     remember: bool = True,
-) -> tuple[Store, Config]:
+) -> tuple[Ledger, Config]:
     """Play one preset's week into ``out/<name>.db`` and return the open store."""
     cfg = load_config(preset_path(name))
     out.mkdir(parents=True, exist_ok=True)
@@ -323,7 +323,7 @@ def run_preset(
     for extra in (out / f"{name}.db-wal", out / f"{name}.db-shm"):
         if extra.exists():
             extra.unlink()
-    store = Store(db)
+    store = Ledger(db)
     story = Story(cfg, echo)
     steps = sorted(SCENARIOS.get(name) or _generic(cfg), key=lambda s: (s.day, s.at))
     refs: dict[str, int] = {}
@@ -343,14 +343,14 @@ def run_preset(
     return store, cfg
 
 
-def _remember_incidents(store: Store, cfg: Config, refs: dict[str, int], story: Story) -> None:
+def _remember_incidents(store: Ledger, cfg: Config, refs: dict[str, int], story: Story) -> None:
     """Give incident tickets the grader opened a title in the story."""
     for t in store.tickets(state="open"):
         if t.author == cfg.bot.login and t.number not in story.titles:
             story.titles[t.number] = t.title
 
 
-def _resolve_ref(ref: str, store: Store, cfg: Config, refs: dict[str, int]) -> int | None:
+def _resolve_ref(ref: str, store: Ledger, cfg: Config, refs: dict[str, int]) -> int | None:
     """A story name; ``incident:NAME`` is the incident the ticket NAME1 was linked to."""
     if not ref.startswith("incident:"):
         return refs.get(ref)
@@ -365,7 +365,7 @@ def _resolve_ref(ref: str, store: Store, cfg: Config, refs: dict[str, int]) -> i
     return None
 
 
-def _perform(s: Step, cfg: Config, store: Store, refs: dict[str, int], story: Story, at: datetime) -> None:
+def _perform(s: Step, cfg: Config, store: Ledger, refs: dict[str, int], story: Story, at: datetime) -> None:
     hub = LocalHub(store, cfg.bot.login, lambda: at)
     login = _login(cfg, s.who)
     association = "MEMBER" if cfg.is_staff_login(login) else "NONE"
@@ -397,7 +397,7 @@ def _perform(s: Step, cfg: Config, store: Store, refs: dict[str, int], story: St
         story.person(at, _("@%(login)s assigned #%(n)s to @%(who)s%(says)s", login=login, n=number, who=s.text, says=says))
 
 
-def summary(store: Store, cfg: Config, now: datetime, echo: Callable[[str], None]) -> dict[str, Any]:
+def summary(store: Ledger, cfg: Config, now: datetime, echo: Callable[[str], None]) -> dict[str, Any]:
     views = assess_all(store.tickets(), cfg, now)
     clocks = [c for v in views for c in v.clocks]
     figures = {
@@ -439,7 +439,7 @@ def run_demo(
     return results
 
 
-def _site(store: Store, cfg: Config, where: Path, now: datetime, echo: Callable[[str], None]) -> None:
+def _site(store: Ledger, cfg: Config, where: Path, now: datetime, echo: Callable[[str], None]) -> None:
     try:
         from tracker.publish import build_site
     except ImportError:

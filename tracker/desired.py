@@ -17,6 +17,7 @@ from tracker.clocks import epoch, ladder_for
 from tracker.config import condition_holds
 from tracker.context import Context
 from tracker.history import History
+from tracker.i18n import format_names, format_span, format_time
 from tracker.labels import category_label, grade_label, type_label
 from tracker.model import (
     Action,
@@ -318,21 +319,21 @@ def _clock_comments(p: Prepared, view: TicketView, h: History, ctx: Context) -> 
             late = cal.counted_s(epoch(view_clock.due), epoch(e.at), counting)
             body = msg.render(
                 loc, "escalation", step=e.step, clock=view_clock.name, cycle=view_clock.cycle,
-                due=msg.fmt_time(view_clock.due), fell=msg.fmt_time(e.at),
-                late=msg.fmt_span(late, loc) if late >= 60 else "",
+                due=format_time(view_clock.due), fell=format_time(e.at),
+                late=format_span(late, loc) if late >= 60 else "",
                 mention=ctx.mentions(e.mention), assign=" ".join(
                     f"@{w}" for w in (ctx.pick(r, n) for r in e.assign) if w),
                 next_step=ladder_next,
             )  # fmt: skip
             out.append(PostComment(n, key, body))
             notes.append(
-                f"#{n} escalated '{view_clock.id}' step {e.step + 1} (fell due {msg.fmt_time(e.at)})"
+                f"#{n} escalated '{view_clock.id}' step {e.step + 1} (fell due {format_time(e.at)})"
             )
         if view_clock.checklist and view_clock.cycle == 0:
             spec = ctx.clock_by_id[view_clock.id]
             command = next((s[8:] for s in spec.stop if s.startswith("command:")), "report")
             mention = ctx.mentions(spec.stop_by)
-            due = msg.fmt_time(view_clock.due)
+            due = format_time(view_clock.due)
             item = msg.render(loc, "due_item", clock=view_clock.name, due=due,
                               checklist=list(view_clock.checklist), command=command, mention=mention)  # fmt: skip
             out.extend(_unposted(p, [PostComment(n, due_item_key(view_clock.id), item)]))
@@ -385,17 +386,14 @@ def _next_step_time(view_clock: ClockView, step: int, grade: str, ctx: Context) 
     nxt = ladder.steps[step + 1]
     cal = ctx.calendars[clock.calendar]
     at = cal.add_s(epoch(view_clock.due), nxt.after, clock.counting)
-    return msg.fmt_time(ctx.to_dt(at))
+    return format_time(ctx.to_dt(at))
 
 
 def _scale(ctx: Context) -> str:
     sat = ctx.cfg.satisfaction
     if not sat:
         return ""
-    sep = msg.text(ctx.locale, "list_sep")
-    return sep.join(
-        f"{s.score} {s.name_en if ctx.locale == 'en' and s.name_en else s.name}" for s in sat.scale
-    )
+    return format_names((f"{s.score} {s.label(ctx.locale)}" for s in sat.scale), ctx.locale)
 
 
 # --------------------------------------------------------------------------- status
@@ -424,8 +422,8 @@ def status_comment(
     grade_name = cfg.grade_by_id[h.grade].label(loc)
     final = cfg.grade_by_id[view.final_grade].label(loc) if view.final_grade else ""
     rows = [
-        {"name": c.name, "cycle": c.cycle, "started": msg.fmt_time(c.started),
-         "due": msg.fmt_time(c.due), "status": msg.text(loc, c.status)}
+        {"name": c.name, "cycle": c.cycle, "started": format_time(c.started),
+         "due": format_time(c.due), "status": msg.clock_status(loc, c.status)}
         for c in shown
     ]  # fmt: skip
     body = signature(sig_src) + "\n" + msg.render(

@@ -17,7 +17,7 @@ from tracker.apply import ApplyReport, apply_plan
 from tracker.config import Config
 from tracker.engine import Context, assess_all, grade
 from tracker.gcpause import paused_gc
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.local_hub import LocalHub
 from tracker.memory import load_memory, restless, save_memory
 from tracker.model import Action, Plan, Ticket
@@ -47,7 +47,7 @@ class RunResult:
         return [n for p in self.plans for n in p.notes]
 
 
-def gradable(store: Store, now: datetime, *, restless_for: Context | None = None) -> list[Ticket]:
+def gradable(store: Ledger, now: datetime, *, restless_for: Context | None = None) -> list[Ticket]:
     """Open tickets, plus tickets closed recently enough to still have clocks running.
 
     With ``restless_for``, only those the grader's memory cannot vouch for are read.
@@ -65,7 +65,7 @@ def gradable(store: Store, now: datetime, *, restless_for: Context | None = None
 
 
 def run_grader(
-    store: Store,
+    store: Ledger,
     cfg: Config,
     now: datetime,
     *,
@@ -113,12 +113,12 @@ def run_grader(
     return result
 
 
-def views(store: Store, cfg: Config, now: datetime) -> list[TicketView]:
+def views(store: Ledger, cfg: Config, now: datetime) -> list[TicketView]:
     """What the grader understands of every ticket in the store at ``now``."""
     return assess_all(store.tickets(), cfg, now)
 
 
-def late(store: Store, cfg: Config, now: datetime) -> list[TicketView]:
+def late(store: Ledger, cfg: Config, now: datetime) -> list[TicketView]:
     """Open tickets with at least one clock past due, most overdue first."""
     out = [v for v in assess_all(gradable(store, now), cfg, now) if v.state == "open"]
     out = [v for v in out if any(c.status == "late" for c in v.clocks)]

@@ -15,6 +15,7 @@ from typing import Any
 from tracker import messages as msg
 from tracker.context import Context
 from tracker.grading import SurgeCandidate, detect_surges, first_grade
+from tracker.i18n import format_span, gettext
 from tracker.labels import grade_label, type_label
 from tracker.model import OpenIncident, PostComment
 from tracker.protocol import (
@@ -165,8 +166,7 @@ def open_incident(
         body = msg.render(
             ctx.locale, "rule_incident", number=inc.members[0], rule=inc.rule, grade=grade_name
         )
-        title = (f"事件：工单 #{inc.members[0]} 需通告" if ctx.locale == "zh"
-                 else f"Incident: ticket #{inc.members[0]} must be announced")  # fmt: skip
+        title = gettext(ctx.locale, "Incident: ticket #%(number)s must be announced", number=inc.members[0])
     else:
         surge = cfg.surge
         assert surge is not None
@@ -174,12 +174,11 @@ def open_incident(
         body = msg.render(
             ctx.locale, "incident", group=_group_name(inc.group, ctx),
             tier=_group_name(inc.tier, ctx), count=len(inc.members),
-            threshold=threshold, window=msg.fmt_span(surge.window, ctx.locale), grade=grade_name,
+            threshold=threshold, window=format_span(surge.window, ctx.locale), grade=grade_name,
             members=members_txt,
         )  # fmt: skip
         group = _group_name(inc.group, ctx)
-        title = (f"事件：{group}类问题集中出现" if ctx.locale == "zh"
-                 else f"Incident: surge of {group} problems")  # fmt: skip
+        title = gettext(ctx.locale, "Incident: surge of %(group)s problems", group=group)
     labels = [cfg.labels.incident, grade_label(cfg, inc.grade)]
     if inc.type:
         labels.append(type_label(cfg, inc.type))

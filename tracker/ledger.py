@@ -4,12 +4,12 @@ grader did.
 With GitHub, the sync code mirrors issues, comments and events into it with upserts and
 the grader reads everything back in a few bulk queries. Without GitHub,
 :class:`tracker.local_hub.LocalHub` makes the same file the whole hub, through the small
-writes at the end of :class:`Store`. The grader's memory keeps its own table in the file
-(:mod:`tracker.memory`), read and written through :meth:`Store.read` and :meth:`Store.write`.
+writes at the end of :class:`Ledger`. The grader's memory keeps its own table in the file
+(:mod:`tracker.memory`), read and written through :meth:`Ledger.read` and :meth:`Ledger.write`.
 
 The file's format (schema, migrations, how times are written) is :mod:`tracker.ledger_schema`;
 how model objects become rows and back is :mod:`tracker.ledger_rows`. This module is the
-:class:`Store` itself: opening and closing, transactions, errors with a next step, writes
+:class:`Ledger` itself: opening and closing, transactions, errors with a next step, writes
 and reads.
 """
 
@@ -47,7 +47,7 @@ from tracker.ledger_schema import apply_migrations, from_db_time, to_db_time
 from tracker.model import Comment, Event, Ticket
 from tracker.protocol import marker, marker_key
 
-__all__ = ["BUSY_TIMEOUT_S", "Store", "TicketHead"]
+__all__ = ["BUSY_TIMEOUT_S", "Ledger", "TicketHead"]
 
 BUSY_TIMEOUT_S = 15.0
 # A ticket's update time only moves forward: a write dated earlier leaves it as it is.
@@ -87,7 +87,7 @@ class TicketHead:
     assignees: tuple[str, ...]
 
 
-class Store:
+class Ledger:
     """One SQLite ledger file (or ``":memory:"``). Use as a context manager, or call close().
 
     Every public write is atomic on its own and joins an enclosing :meth:`transaction`.
@@ -166,7 +166,7 @@ class Store:
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             raise StoreError(
-                f"the store {self.path} is closed. Open it again with Store(path) to use it."
+                f"the store {self.path} is closed. Open it again with Ledger(path) to use it."
             )
         return self._conn
 
@@ -176,7 +176,7 @@ class Store:
             conn, self._conn = self._conn, None
             conn.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -184,12 +184,12 @@ class Store:
 
     def __repr__(self) -> str:
         state = "closed" if self._conn is None else "open"
-        return f"Store({self.path!r}, {state})"
+        return f"Ledger({self.path!r}, {state})"
 
     # ----------------------------------------------------------------- transactions
 
     @contextmanager
-    def transaction(self) -> Iterator[Store]:
+    def transaction(self) -> Iterator[Ledger]:
         """All writes inside commit together or not at all. Nested blocks are savepoints."""
         db = self._db
         depth = self._depth
@@ -259,7 +259,7 @@ class Store:
             raise StoreError(f"the store {self.path} failed: {exc}") from exc
         except sqlite3.ProgrammingError as exc:
             raise StoreError(
-                f"the store {self.path} cannot be used: {exc}. Open it again with Store(path)."
+                f"the store {self.path} cannot be used: {exc}. Open it again with Ledger(path)."
             ) from exc
         except sqlite3.DatabaseError as exc:
             if "malformed" in str(exc) or "not a database" in str(exc):

@@ -172,7 +172,7 @@ def build_tickets(
 
 
 def action_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-    """One action-log row as the dict :meth:`tracker.ledger.Store.actions` returns."""
+    """One action-log row as the dict :meth:`tracker.ledger.Ledger.actions` returns."""
     action_id, run_id, at, number, kind, detail, result = row
     return {
         "id": action_id,

@@ -1,6 +1,6 @@
 """The local hub: the desk without GitHub, with the ledger file as the place tickets live.
 
-:class:`LocalHub` implements :class:`tracker.hub.Hub` over a :class:`tracker.ledger.Store`,
+:class:`LocalHub` implements :class:`tracker.hub.Hub` over a :class:`tracker.ledger.Ledger`,
 recording every change the way GitHub would: the change itself, the ticket's new update
 time, and the event GitHub would show (labeled, assigned, closed, ...). It uses only the
 ledger's public methods. Its ``open_ticket`` .. ``reopen_ticket`` methods are for the
@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Literal
 
 from tracker.errors import NotFound
-from tracker.ledger import Store, TicketHead
+from tracker.ledger import Ledger, TicketHead
 from tracker.ledger_schema import to_db_time
 from tracker.model import Comment, Event, Ticket
 from tracker.protocol import incident_key
@@ -30,7 +30,7 @@ class LocalHub:
     transaction.
     """
 
-    def __init__(self, store: Store, bot_login: str, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: Ledger, bot_login: str, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.bot_login = bot_login
         self._clock = clock

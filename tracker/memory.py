@@ -9,7 +9,7 @@ rest to the grader. A change of policy forgets everything.
 
 The memory lives in the ledger's ``grader_memo`` table (schema step 4 in
 :mod:`tracker.ledger_schema`) and is read and written here, through
-:meth:`tracker.ledger.Store.read` and :meth:`tracker.ledger.Store.write`.
+:meth:`tracker.ledger.Ledger.read` and :meth:`tracker.ledger.Ledger.write`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.engine import Context, Memo
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.ledger_schema import optional_db_time, to_db_time
 from tracker.model import OpenIncident, Plan, Ticket
 
@@ -53,7 +53,7 @@ class TicketMemory:
 # --------------------------------------------------------------------------- the run's view
 
 
-def load_memory(store: Store, ctx: Context) -> dict[int, Memo]:
+def load_memory(store: Ledger, ctx: Context) -> dict[int, Memo]:
     """The grader's memory, forgotten whenever the policy changed."""
     if store.get_meta(POLICY_KEY) != ctx.digest:
         forget(store)
@@ -62,7 +62,7 @@ def load_memory(store: Store, ctx: Context) -> dict[int, Memo]:
     return recall(store)
 
 
-def save_memory(store: Store, plan: Plan, tickets: list[Ticket]) -> None:
+def save_memory(store: Ledger, plan: Plan, tickets: list[Ticket]) -> None:
     """Keep the memory of every ticket the plan leaves untouched (its state is what was graded)."""
     remember(store, to_remember(plan, tickets))
 
@@ -94,7 +94,7 @@ def to_remember(plan: Plan, tickets: Iterable[Ticket]) -> list[TicketMemory]:
 # --------------------------------------------------------------------------- the table
 
 
-def remember(store: Store, memories: Iterable[TicketMemory]) -> None:
+def remember(store: Ledger, memories: Iterable[TicketMemory]) -> None:
     """Write ``memories``, each replacing what was remembered of its ticket."""
     params = [
         (
@@ -116,13 +116,13 @@ def remember(store: Store, memories: Iterable[TicketMemory]) -> None:
         )
 
 
-def forget(store: Store) -> None:
+def forget(store: Ledger) -> None:
     """Forget every ticket: the next run grades them all in full."""
     with store.write() as db:
         db.execute("DELETE FROM grader_memo")
 
 
-def recall(store: Store) -> dict[int, Memo]:
+def recall(store: Ledger) -> dict[int, Memo]:
     """What the grader concluded of each remembered ticket, by number."""
     with store.read() as db:
         rows = db.execute("SELECT number, fingerprint, wake, involved, incident FROM grader_memo")
@@ -133,7 +133,7 @@ def recall(store: Store) -> dict[int, Memo]:
 
 
 def restless(
-    store: Store,
+    store: Ledger,
     *,
     now: datetime,
     young_since: datetime,

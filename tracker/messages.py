@@ -11,7 +11,7 @@ from typing import Any
 
 from jinja2 import PackageLoader
 
-from tracker.i18n import N_, environment, format_names, format_span, format_time, gettext
+from tracker.i18n import N_, environment, gettext
 
 _LOADER = PackageLoader("tracker", "templates/comments")
 
@@ -33,13 +33,3 @@ def render(locale: str, name: str, **context: Any) -> str:
 
 def clock_status(locale: str, status: str) -> str:
     return gettext(locale, CLOCK_STATUS[status])
-
-
-def text(locale: str, key: str) -> str:
-    """A clock status, or the separator of names in a row (``list_sep``)."""
-    return gettext(locale, ", ") if key == "list_sep" else clock_status(locale, key)
-
-
-fmt_time = format_time
-fmt_span = format_span
-join_names = format_names

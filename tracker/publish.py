@@ -261,7 +261,7 @@ def publish(
 def build_site(store: Any, cfg: Config, where: Path, now: datetime, *, build: bool = True) -> PublishResult:
     """Publish a store's tickets into ``where/docs`` + ``where/mkdocs.yml``; build ``where/site``.
 
-    ``store`` is a :class:`tracker.store.Store` (anything with ``tickets()``).
+    ``store`` is a :class:`tracker.ledger.Ledger` (anything with ``tickets()``).
     """
     from tracker.engine import assess_all
 

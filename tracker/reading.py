@@ -16,6 +16,7 @@ from tracker.clocks import epoch
 from tracker.commands import parse_commands
 from tracker.config import condition_holds
 from tracker.context import Context
+from tracker.i18n import gettext
 from tracker.intake import missing_info_message, parse_body
 from tracker.labels import type_label
 from tracker.model import Comment, Event, Ticket
@@ -172,7 +173,7 @@ def _read_form(ticket: Ticket, ctx: Context) -> _Intake:
         missing = ("form",)
         missing_text = msg.render(
             ctx.locale, "needs_info",
-            details="- " + ("请使用工单模板填写" if ctx.locale == "zh" else "please use one of the ticket forms"),
+            details="- " + gettext(ctx.locale, "please use one of the ticket forms"),
         )  # fmt: skip
     return _Intake(facts, form, missing, invalid, missing_text)
 

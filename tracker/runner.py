@@ -31,7 +31,7 @@ from tracker.errors import BudgetExhausted, UsageError
 from tracker.gcpause import paused_gc
 from tracker.github_hub import GitHubHub, GitHubRequestError, is_bot_user, login_of
 from tracker.labels import LabelSpec, catalog
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.memory import load_memory, save_memory
 from tracker.model import OpenIncident, Plan, SetLabels, Ticket
 from tracker.sync import (
@@ -104,7 +104,7 @@ def new_run_id(now: datetime) -> str:
 
 
 def grading_set(
-    store: Store, now: datetime, also: Iterable[int] = (), *, restless_for: Context | None = None
+    store: Ledger, now: datetime, also: Iterable[int] = (), *, restless_for: Context | None = None
 ) -> list[Ticket]:
     """Every open ticket, those closed in the last :data:`RECENTLY_CLOSED`, and ``also``.
 
@@ -136,7 +136,7 @@ def plan_labels(plan: Plan) -> set[str]:
     return names
 
 
-def ensure_plan_labels(cfg: Config, hub: GitHubHub, store: Store, plan: Plan, *, dry_run: bool) -> list[str]:
+def ensure_plan_labels(cfg: Config, hub: GitHubHub, store: Ledger, plan: Plan, *, dry_run: bool) -> list[str]:
     """Create the labels ``plan`` uses that GitHub lacks; no request once all are known."""
     needed = plan_labels(plan)
     known = known_labels(store)
@@ -155,7 +155,7 @@ def ensure_plan_labels(cfg: Config, hub: GitHubHub, store: Store, plan: Plan, *,
     return [s.name for s in missing] if dry_run else created
 
 
-def sync_labels(cfg: Config, hub: GitHubHub, store: Store | None = None) -> list[str]:
+def sync_labels(cfg: Config, hub: GitHubHub, store: Ledger | None = None) -> list[str]:
     """``tracker labels sync``: create every catalogue label GitHub lacks (one list read)."""
     existing = hub.existing_labels()
     created = hub.ensure_labels(catalog(cfg), existing=existing)
@@ -167,7 +167,7 @@ def sync_labels(cfg: Config, hub: GitHubHub, store: Store | None = None) -> list
 def _apply(
     cfg: Config,
     hub: GitHubHub,
-    store: Store,
+    store: Ledger,
     plan: Plan,
     summary: RunSummary,
     regrade: Callable[[], Plan],
@@ -207,7 +207,7 @@ def _apply(
     _take(summary, report)
 
 
-def _forget_gone(hub: GitHubHub, store: Store, exc: GitHubRequestError, summary: RunSummary) -> bool:
+def _forget_gone(hub: GitHubHub, store: Ledger, exc: GitHubRequestError, summary: RunSummary) -> bool:
     """Forget an issue or a comment that GitHub no longer has; False if that is not the case."""
     if exc.status not in (404, 410):
         return False
@@ -241,7 +241,7 @@ def _finish(summary: RunSummary, hub: GitHubHub, before: int, writes_before: int
 def run_scheduled(
     cfg: Config,
     hub: GitHubHub,
-    store: Store,
+    store: Ledger,
     now: datetime,
     dry_run: bool = False,
     *,
@@ -272,7 +272,7 @@ def run_scheduled(
 def run_event(
     cfg: Config,
     hub: GitHubHub,
-    store: Store,
+    store: Ledger,
     event_name: str,
     payload: dict[str, Any],
     now: datetime,
@@ -332,6 +332,6 @@ def run_event(
     return summary
 
 
-def _newer_than_stored(store: Store, ticket: Ticket) -> bool:
+def _newer_than_stored(store: Ledger, ticket: Ticket) -> bool:
     found = store.tickets(numbers=(ticket.number,))
     return not found or found[0].updated_at <= ticket.updated_at

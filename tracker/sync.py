@@ -46,7 +46,7 @@ from tracker.github_hub import (
     login_of,
     parse_time,
 )
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 from tracker.model import Comment, Event, Ticket
 from tracker.protocol import incident_of_body
 
@@ -132,7 +132,7 @@ def _discard(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def open_ledger(path: str | Path, repo: str) -> Store:
+def open_ledger(path: str | Path, repo: str) -> Ledger:
     """Open the mirror of ``repo``, starting afresh if it is unusable as a cache.
 
     A file that SQLite or the store cannot read, one written by another sync format, or one
@@ -143,13 +143,13 @@ def open_ledger(path: str | Path, repo: str) -> Store:
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        store = Store(path)
+        store = Ledger(path)
     except StoreError as exc:
         if str(path) == ":memory:" or not path.exists():
             raise
         log.warning("the ledger %s cannot be used (%s); starting a fresh one", path, exc)
         _discard(path)
-        return _stamp(Store(path), repo)
+        return _stamp(Ledger(path), repo)
     mirrored = store.get_meta(META_REPO)
     if mirrored is None:
         if store.max_number() > 0:
@@ -165,35 +165,35 @@ def open_ledger(path: str | Path, repo: str) -> Store:
     log.warning("rebuilding the ledger %s: %s", path, why)
     store.close()
     _discard(path)
-    return _stamp(Store(path), repo)
+    return _stamp(Ledger(path), repo)
 
 
-def _stamp(store: Store, repo: str) -> Store:
+def _stamp(store: Ledger, repo: str) -> Ledger:
     with store.transaction():
         store.set_meta(META_REPO, repo)
         store.set_meta(META_FORMAT, SYNC_FORMAT)
     return store
 
 
-def is_warm(store: Store) -> bool:
+def is_warm(store: Ledger) -> bool:
     """True once a full sync has completed into this ledger."""
     return store.get_meta(META_SYNCED) is not None
 
 
-def known_labels(store: Store) -> set[str]:
+def known_labels(store: Ledger) -> set[str]:
     return set(json.loads(store.get_meta(META_LABELS) or "[]"))
 
 
-def remember_labels(store: Store, names: Iterable[str]) -> None:
+def remember_labels(store: Ledger, names: Iterable[str]) -> None:
     store.set_meta(META_LABELS, json.dumps(sorted(set(names)), ensure_ascii=False))
 
 
-def gone_tickets(store: Store) -> set[int]:
+def gone_tickets(store: Ledger) -> set[int]:
     """Issues GitHub no longer has (deleted or transferred): never graded again."""
     return set(json.loads(store.get_meta(META_GONE) or "[]"))
 
 
-def remember_gone(store: Store, number: int) -> None:
+def remember_gone(store: Ledger, number: int) -> None:
     store.set_meta(META_GONE, json.dumps(sorted(gone_tickets(store) | {number})))
 
 
@@ -224,19 +224,19 @@ class SyncReport:
         }
 
 
-def _cursor(store: Store, key: str) -> datetime | None:
+def _cursor(store: Ledger, key: str) -> datetime | None:
     value = store.get_meta(key)
     return datetime.fromisoformat(value) if value else None
 
 
-def _stored(store: Store, numbers: Iterable[int]) -> dict[int, Ticket]:
+def _stored(store: Ledger, numbers: Iterable[int]) -> dict[int, Ticket]:
     return {t.number: t for t in store.tickets(numbers=set(numbers))}
 
 
 class _Mirror:
     """One sync pass: the hub to read from, the ledger to write to, the report to fill."""
 
-    def __init__(self, hub: GitHubHub, store: Store, report: SyncReport) -> None:
+    def __init__(self, hub: GitHubHub, store: Ledger, report: SyncReport) -> None:
         self.hub = hub
         self.store = store
         self.report = report
@@ -433,7 +433,7 @@ def _header(t: Ticket) -> tuple[Any, ...]:
     return (t.title, t.body, t.state, t.updated_at, t.labels, t.assignees, t.closed_at)
 
 
-def sync(hub: GitHubHub, store: Store) -> SyncReport:
+def sync(hub: GitHubHub, store: Ledger) -> SyncReport:
     """Bring the ledger up to date with GitHub; the first call reads everything."""
     report = SyncReport(full=not is_warm(store))
     before = hub.stats.requests
@@ -448,7 +448,7 @@ def sync(hub: GitHubHub, store: Store) -> SyncReport:
     return report
 
 
-def refresh_ticket(hub: GitHubHub, store: Store, number: int) -> SyncReport:
+def refresh_ticket(hub: GitHubHub, store: Ledger, number: int) -> SyncReport:
     """Re-read one ticket's comments and events (two list reads for a usual ticket)."""
     report = SyncReport()
     before = hub.stats.requests

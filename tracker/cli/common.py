@@ -24,7 +24,7 @@ from click.core import ParameterSource
 from tracker.config import Config, load_config
 from tracker.errors import StoreMissing
 from tracker.i18n import Translator, format_number, format_time, gettext
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -142,7 +142,7 @@ JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 VERBOSE_OPTION = click.option("--verbose", "-v", is_flag=True, help="Print every action, not just the summary.")
 
 
-def open_store(db_path: Path, cfg: Config, *, create: bool = False) -> Store:
+def open_store(db_path: Path, cfg: Config, *, create: bool = False) -> Ledger:
     """The store at ``db_path``; a missing one is created only when ``create`` is given."""
     if not create and not db_path.exists():
         _ = Translator(cfg.locale)
@@ -153,7 +153,7 @@ def open_store(db_path: Path, cfg: Config, *, create: bool = False) -> Store:
                 "a GitHub repository; or point --db (or TRACKER_DB) at an existing store."
             ),
         )
-    return Store(db_path)
+    return Ledger(db_path)
 
 
 # --------------------------------------------------------------------------- output

@@ -33,7 +33,7 @@ from tracker.config import Config
 from tracker.errors import UsageError
 from tracker.github_hub import DEFAULT_API_URL, GitHubHub
 from tracker.i18n import Translator
-from tracker.ledger import Store
+from tracker.ledger import Ledger
 
 DEFAULT_DB = ".tracker/ledger.db"
 DEFAULT_MIN_BUDGET = 50
@@ -151,7 +151,7 @@ def _connect(
 
 
 @contextmanager
-def _desk(cfg: Config, conn: dict[str, Any], now: datetime | None = None) -> Iterator[tuple[GitHubHub, Store]]:
+def _desk(cfg: Config, conn: dict[str, Any], now: datetime | None = None) -> Iterator[tuple[GitHubHub, Ledger]]:
     """The hub and the ledger for the connection options every GitHub command takes."""
     options = {k: v for k, v in conn.items() if k not in ("db_path", "cfg")}
     with _connect(cfg, now=now, **options) as hub, _ledger(str(conn["db_path"]), hub.repo) as store:
@@ -159,7 +159,7 @@ def _desk(cfg: Config, conn: dict[str, Any], now: datetime | None = None) -> Ite
 
 
 @contextmanager
-def _ledger(db: str, repo: str) -> Iterator[Store]:
+def _ledger(db: str, repo: str) -> Iterator[Ledger]:
     from tracker.sync import open_ledger
 
     store = open_ledger(db, repo)

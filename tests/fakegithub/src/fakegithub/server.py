@@ -984,7 +984,7 @@ class FakeGitHub:
         state_reason: str | None = None,
         locked: bool = False,
     ) -> dict:
-        """Store an issue (or a pull request) as it would be on GitHub; no events are made.
+        """Ledger an issue (or a pull request) as it would be on GitHub; no events are made.
 
         Missing labels are created with the default colour. ``updated_at`` defaults to
         ``created_at``; a closed issue gets ``closed_at`` (default ``updated_at``) and
@@ -1029,7 +1029,7 @@ class FakeGitHub:
         user_type: str = "User",
         updated_at: datetime | str | None = None,
     ) -> dict:
-        """Store a comment on issue ``number``; bumps the issue's count and ``updated_at``."""
+        """Ledger a comment on issue ``number``; bumps the issue's count and ``updated_at``."""
         with self._lock:
             if number not in self.issues:
                 raise KeyError(f"no issue #{number}")
@@ -1061,7 +1061,7 @@ class FakeGitHub:
         rename: tuple[str, str] | None = None,
         state_reason: str | None = None,
     ) -> dict:
-        """Store an issue event as-is (the issue itself is not changed)."""
+        """Ledger an issue event as-is (the issue itself is not changed)."""
         with self._lock:
             if number not in self.issues:
                 raise KeyError(f"no issue #{number}")
