@@ -152,6 +152,28 @@ def _empty_note(width: float, y: float, height: float, empty: str) -> list[str]:
     ]
 
 
+def _open_with_legend(
+    chart_id: str,
+    width: float,
+    height: float,
+    title: str,
+    desc: str,
+    names: Sequence[str],
+    fills: Sequence[str],
+    legend_w: float,
+) -> list[str]:
+    """The chart's opening lines and, when it has series, their legend under the title."""
+    lines = _open(chart_id, width, height, title, desc)
+    if names:
+        lines += _legend(names, fills, 8, TITLE_SIZE + 4 + FONT_SIZE + 8, legend_w)
+    return lines
+
+
+def _empty_chart(lines: list[str], width: float, height: float, top: float, bottom: float, empty: str) -> str:
+    """A chart with nothing to plot: its frame says so."""
+    return "\n".join([*lines, *_empty_note(width, top, max(height - top - bottom, 10.0), empty), "</svg>"])
+
+
 def _legend(
     names: Sequence[str], colors: Sequence[str], x: float, y: float, width: float
 ) -> list[str]:
@@ -305,12 +327,9 @@ def stacked_bar_chart(
     top, row_h, bar_h, bottom = TITLE_SIZE + 14 + legend_h + 6, 22.0, 14.0, 8.0
     if height is None:
         height = int(top + max(len(cats), 1) * row_h + bottom)
-    lines = _open(chart_id, width, height, title, desc)
-    if names:
-        lines += _legend(names, fills, 8, TITLE_SIZE + 4 + FONT_SIZE + 8, legend_w)
+    lines = _open_with_legend(chart_id, width, height, title, desc, names, fills, legend_w)
     if not cats or not names:
-        lines += _empty_note(width, top, max(height - top - bottom, 10.0), empty)
-        return "\n".join([*lines, "</svg>"])
+        return _empty_chart(lines, width, height, top, bottom, empty)
     label_w = _label_margin(cats, width)
     value_w = max(text_width(_value_text(t, unit)) for t in totals) + 8
     x0, x1 = label_w, max(width - value_w - 8, label_w + 1)
@@ -407,12 +426,9 @@ def line_chart(
     legend_h = _legend_height(names, legend_w) if names else 0.0
     top = TITLE_SIZE + 14 + legend_h + 10
     bottom = FONT_SIZE + 14
-    lines = _open(chart_id, width, height, title, desc)
-    if names:
-        lines += _legend(names, fills, 8, TITLE_SIZE + 4 + FONT_SIZE + 8, legend_w)
+    lines = _open_with_legend(chart_id, width, height, title, desc, names, fills, legend_w)
     if not xs or not present:
-        lines += _empty_note(width, top, max(height - top - bottom, 10.0), empty)
-        return "\n".join([*lines, "</svg>"])
+        return _empty_chart(lines, width, height, top, bottom, empty)
     ticks = nice_ticks(min(0.0, *present), max(0.0, *present))
     lo, hi = ticks[0], ticks[-1]
     tick_w = max(text_width(_value_text(t, unit)) for t in ticks)
