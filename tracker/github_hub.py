@@ -6,6 +6,10 @@ every attempt passes through one place (:meth:`GitHubHub._request`) where it is 
 budgeted and retried. PyGithub's own retries and pacing are switched off so none of that is
 hidden.
 
+It is longer than the other modules on purpose: every request's counting, budget, retry and
+recovery lives in one class with the hub methods that rely on them, so the failure policy
+below can be checked against the code in one reading.
+
 Failure policy
     * 5xx answers, timeouts, dropped connections and torn bodies are retried with exponential
       backoff inside a time budget (``retry_budget`` seconds, ``max_attempts`` tries).
