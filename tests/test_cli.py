@@ -62,6 +62,7 @@ BAD = [
      "tracker.yml: clocks[0].within: must be a positive duration, not '-5m'"),
     (lambda d: d["clocks"][0].update(within=0), "tracker.yml: clocks[0].within: must be a positive duration, not 0"),
     (lambda d: d.update(timezone="Mars/Olympus"), "tracker.yml: timezone: unknown time zone 'Mars/Olympus'"),
+    (lambda d: d.update(locale="fr"), "tracker.yml: locale: no catalog for locale 'fr'; choose one of: en, zh"),
     (lambda d: d["roles"]["senior"].update(members=[""]), "tracker.yml: roles.senior.members: role has nobody in it"),
     (lambda d: d["calendars"]["default"]["workday"].update(manned=["21:00-23:00"]),
      "tracker.yml: calendars.default.workday: windows overlap: 09:00-22:00 and 21:00-23:00"),

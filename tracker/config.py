@@ -32,6 +32,7 @@ from pydantic.json_schema import WithJsonSchema
 
 from tracker.config_checks import cross_check
 from tracker.errors import ConfigError
+from tracker.i18n import DEFAULT_LOCALE, locales
 
 # ----------------------------------------------------------------------------- scalars
 
@@ -432,7 +433,7 @@ class Config(_Model):
     name: str
     name_en: str | None = None
     preset: str | None = None
-    locale: Literal["zh", "en"] = "zh"
+    locale: str = DEFAULT_LOCALE  # any locale with a catalog (tracker/locale/), or the source's
     timezone: str = "Asia/Shanghai"
     bot: Bot = Bot()
     staff: Staff = Staff()
@@ -455,6 +456,13 @@ class Config(_Model):
     labels: Labels = Labels()
     publishing: Publishing = Publishing()
     reports: Reports = Reports()
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in locales():
+            raise ValueError(f"no catalog for locale {value!r}; choose one of: {', '.join(locales())}")
+        return value
 
     @field_validator("timezone")
     @classmethod
