@@ -205,3 +205,28 @@ def test_cron_fields_follow_crons_rules() -> None:
     assert first_or_monday.matches(at("2026-12-01 08:00").astimezone(UTC))  # the 1st, a Tuesday
     assert first_or_monday.matches(at("2026-11-30 08:00").astimezone(UTC))  # a Monday
     assert not first_or_monday.matches(at("2026-12-02 08:00").astimezone(UTC))
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_the_command_needs_something_to_compare_and_refuses_a_bad_proposal(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tracker.cli import main
+
+    def tracker(*argv: str) -> tuple[int, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as done:
+            main(list(argv))
+        return int(done.value.code or 0), capsys.readouterr().err.strip().splitlines()[-1]
+
+    current = str(preset_file("desk"))
+    bad = tmp_path / "bad.yml"
+    bad.write_text(preset_file("desk").read_text(encoding="utf-8").replace("within: 8h", "within: soon", 1))
+    assert tracker("whatif", "--config", current, "--db", str(tmp_path / "none.db")) == (
+        2, "error: nothing to compare: give a PROPOSED policy file, or --base REF (and --head REF)",
+    )  # fmt: skip
+    code, message = tracker("whatif", str(bad), "--config", current)
+    assert (code, message) == tracker("validate", "--config", str(bad))
+    assert code == 2 and message.startswith(f"error: {bad}: clocks[")
