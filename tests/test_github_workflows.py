@@ -110,3 +110,21 @@ def test_ci_runs_the_ci_script() -> None:
     assert {"push", "pull_request"} <= set(data["on"])
     runs = [s["run"] for s in _steps(data) if "run" in s]
     assert "bash .ci/run" in runs
+
+
+def test_whatif_runs_the_default_branch_grader_with_least_permissions() -> None:
+    data = _load(WORKFLOWS / "whatif.yml")
+    assert data["on"] == {"pull_request": {"paths": ["tracker.yml"]}}
+    jobs = data["jobs"]
+    assert jobs["whatif"]["permissions"] == {"contents": "read", "issues": "read"}
+    assert jobs["comment"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert jobs["comment"]["needs"] == "whatif"
+    assert jobs["comment"]["if"] == "${{ github.event.pull_request.head.repo.full_name == github.repository }}"
+    checkouts = [s["with"] for s in jobs["whatif"]["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    grader, proposed = checkouts
+    assert grader["ref"] == "${{ github.event.repository.default_branch }}" and grader["path"] == "grader"
+    assert proposed["sparse-checkout"] == "tracker.yml" and proposed["path"] == "proposed"
+    runs = [s["run"] for job in jobs.values() for s in job["steps"] if "run" in s]
+    assert all("./grader" in r for r in runs if "pip install" in r)  # installed from the default branch only
+    assert any(r.startswith("tracker whatif-pr proposed/tracker.yml") for r in runs)
+    assert "tracker pr-comment whatif.md" in runs

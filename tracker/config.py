@@ -576,15 +576,20 @@ def load_config(path: str | Path) -> Config:
         ) from None
     except OSError as exc:
         raise ConfigError(str(path), [("", f"cannot be read: {exc.strerror}")]) from None
+    return load_config_text(text, str(path))
+
+
+def load_config_text(text: str, file: str) -> Config:
+    """Validate the text of a policy file read elsewhere (``git show REF:tracker.yml``)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
         raise ConfigError(
-            str(path), [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+            file, [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
         ) from None
-    return parse_config(data, str(path))
+    return parse_config(data, file)
 
 
 def json_schema() -> dict[str, Any]:

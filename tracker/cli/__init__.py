@@ -13,7 +13,7 @@ import sys
 import click
 
 from tracker import __version__
-from tracker.cli import github, local, read, site
+from tracker.cli import github, local, read, site, whatif
 from tracker.errors import TrackerError
 
 
@@ -23,7 +23,7 @@ def cli() -> None:
     """A service desk that lives in a GitHub repository (or a local SQLite file)."""
 
 
-for _command in (*local.COMMANDS, *read.COMMANDS, *github.COMMANDS, *site.COMMANDS):
+for _command in (*local.COMMANDS, *read.COMMANDS, *github.COMMANDS, *whatif.COMMANDS, *site.COMMANDS):
     cli.add_command(_command)
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -174,6 +175,20 @@ def _dump(value: Any) -> Any:
 def print_json(value: Any, *, one_line: bool = False) -> None:
     """``value`` as stable JSON: sorted keys, ISO times with their offset (``one_line`` for logs)."""
     click.echo(json.dumps(_dump(value), ensure_ascii=False, indent=None if one_line else 2, sort_keys=True))
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
+    """Rows as aligned columns (the first row is the header)."""
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        (indent + "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(r, widths, strict=True))).rstrip()
+        for r in rows
+    ]
 
 
 def action_kind(line: str) -> str:

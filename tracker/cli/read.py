@@ -6,33 +6,27 @@ They assess the tickets at ``--now`` (see :mod:`tracker.engine`), pick with
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tracker.cli.common import CONFIG_OPTION, DB_OPTION, JSON_OPTION, NOW_OPTION, local, open_store, print_json
+from tracker.cli.common import (
+    CONFIG_OPTION,
+    DB_OPTION,
+    JSON_OPTION,
+    NOW_OPTION,
+    local,
+    open_store,
+    print_json,
+    table,
+)
 from tracker.config import Config
 from tracker.i18n import Translator, format_names, format_span, gettext
 from tracker.messages import clock_status
 from tracker.queries import Said, StateFilter, TicketQuery, conversation, late_clocks, select
 from tracker.views import TicketView
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _table(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return [
-        (indent + "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(r, widths, strict=True))).rstrip()
-        for r in rows
-    ]
 
 
 def _grade(cfg: Config, grade: str | None) -> str:
@@ -110,7 +104,7 @@ def list_command(
             f"#{v.number}", _("open") if v.state == "open" else _("closed"), _grade(cfg, v.grade),
             _type(cfg, v.type), _owners(v, cfg), format_span(worst[0].late_by, cfg.locale) if worst else "-", v.title,
         ))  # fmt: skip
-    for line in _table(rows):
+    for line in table(rows):
         click.echo(line)
     click.echo(_.plural("%(n)s ticket", "%(n)s tickets", len(found)))
 
@@ -176,7 +170,7 @@ def render_view(view: TicketView, cfg: Config) -> str:
             local(c.stopped, cfg) if c.stopped else "-", clock_status(cfg.locale, c.status),
             format_span(c.late_by, cfg.locale) if c.late_by else "-",
         ))  # fmt: skip
-    lines += _table(rows, indent="  ")
+    lines += table(rows, indent="  ")
     names = {c.id: c.name for c in view.clocks}
     for e in view.escalations:
         step = _("escalated: %(clock)s step %(step)s at %(at)s", clock=names.get(e.clock, e.clock), step=e.step + 1,
