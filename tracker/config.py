@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -31,6 +30,7 @@ from pydantic.functional_validators import field_validator
 from pydantic.json_schema import WithJsonSchema
 
 from tracker.config_checks import cross_check
+from tracker.config_yaml import read_policy
 from tracker.errors import ConfigError
 
 # ----------------------------------------------------------------------------- scalars
@@ -424,7 +424,10 @@ class Bot(_Model):
 
 
 class Staff(_Model):
-    associations: list[str] = ["OWNER", "MEMBER", "COLLABORATOR"]
+    """Who is staff besides the members of ``roles``: people whose ``author_association``
+    with the repository is listed here (none by default; ``[OWNER]`` is a common choice)."""
+
+    associations: list[Literal["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR"]] = []
 
 
 class Config(_Model):
@@ -558,25 +561,13 @@ def _dedupe(faults: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate a policy file."""
+    """Read and validate a policy file: any bytes, any nesting end in :class:`ConfigError`."""
     path = Path(path)
+    data = read_policy(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            str(path), [("", "file not found (tracker init --preset NAME writes one)")]
-        ) from None
-    except OSError as exc:
-        raise ConfigError(str(path), [("", f"cannot be read: {exc.strerror}")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        raise ConfigError(
-            str(path), [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-        ) from None
-    return parse_config(data, str(path))
+        return parse_config(data, str(path))
+    except RecursionError:
+        raise ConfigError(str(path), [("", "nested too deeply")]) from None
 
 
 def json_schema() -> dict[str, Any]:
