@@ -190,6 +190,7 @@ class Role(_Model):
 
 
 FieldKind = Literal["input", "textarea", "dropdown", "checkboxes", "number", "ratio", "datetime"]
+FREE_TEXT: frozenset[str] = frozenset({"input", "textarea"})  # kinds whose answer is the writer's own words
 
 
 class FormField(_Model):

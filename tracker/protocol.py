@@ -49,6 +49,7 @@ REMINDER = "remind"
 RATE_REQUEST = "rate"
 LOW_RATING = "low-rating"
 CLOSE_BLOCKED = "close-blocked"
+KB_APPROVED = "kb-approved"
 
 # Stands for the incident's number in a link text written before the incident exists.
 INCIDENT_NUMBER = "{incident}"
@@ -268,6 +269,11 @@ def low_rating_key(comment_id: int) -> str:
 def close_blocked_key(event_id: int) -> str:
     """The note that a close (event ``event_id``) was undone because a requirement is unmet."""
     return _key(CLOSE_BLOCKED, event_id)
+
+
+def kb_approved_key(mark: str) -> str:
+    """The record of the text staff approved for the knowledge base by act ``mark``."""
+    return _key(KB_APPROVED, mark)
 
 
 def id_of(key: str, kind: str) -> int | None:
