@@ -408,6 +408,7 @@ class Publishing(_Model):
     site_name_en: str | None = None
     private_fields: list[str] = []
     kb_label: str = "kb"
+    people: bool = False  # per-person figures (agents, best agent) on the public reports
 
 
 class Reports(_Model):
