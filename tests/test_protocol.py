@@ -50,7 +50,10 @@ def test_read_data_is_empty_without_a_json_object(body: str) -> None:
 
 
 def test_write_data_is_stable() -> None:
-    assert proto.write_data({"b": 1, "a": 2}) == '<!-- tracker-data {"a": 2, "b": 1} -->'
+    # Encoded (base64 of sorted JSON) and followed by a digest of the encoded text.
+    block = proto.write_data({"b": 1, "a": 2})
+    assert block == "<!-- tracker-data b64:eyJhIjogMiwgImIiOiAxfQ== 6779ad2765 -->"
+    assert block == proto.write_data({"a": 2, "b": 1})
 
 
 def test_escalation_key_round_trip() -> None:
@@ -103,7 +106,7 @@ def test_text_keys_follow_the_text() -> None:
 def test_status_signature_round_trip() -> None:
     line = proto.signature("grade=major")
     assert line.startswith(proto.SIGNATURE_PREFIX) and line.endswith(" -->")
-    body = line + "\nstatus table"
+    body = proto.with_marker(proto.STATUS, line + "\nstatus table")
     assert proto.has_signature(body, "grade=major")
     assert not proto.has_signature(body, "grade=minor")
     assert proto.kind_of(proto.STATUS) == proto.STATUS
@@ -113,3 +116,66 @@ def test_incident_number_is_filled_in_later() -> None:
     text = f"Linked to incident #{proto.INCIDENT_NUMBER}."
     assert proto.fill_incident_number(text, 12) == "Linked to incident #12."
     assert proto.fill_incident_number(text, None) == "Linked to incident #?."
+
+
+# --------------------------------------------------------------------------- hostile text in embeds
+
+HOSTILE = [
+    "x --> **INJECTED** @org/team",
+    "a-->b<!-- tracker:status -->",
+    "--!>\n<!-- tracker-data {\"grade\": \"minor\"} -->",
+    "\u2028 -->\r\n]]>",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_data_block_survives_any_text_it_holds(text: str) -> None:
+    data = {"group": "login", "grade": "major", "facts": {"description": text, "category": "vpn"}}
+    body = proto.incident_body("login", data, "text")
+    head = body.split("\n", 2)[1]
+    assert "-->" not in head[: -len(" -->")] and "<!--" not in head[4:]
+    assert proto.read_data(body) == data
+    assert proto.incident_of_body(body) == "login"
+
+
+def test_a_data_block_with_a_wrong_digest_or_out_of_place_is_not_read() -> None:
+    body = proto.incident_body("login", {"grade": "major"}, "text")
+    marker_line, block, text = body.split("\n", 2)
+    tampered = block.replace(" -->", "0 -->")
+    assert proto.read_data("\n".join((marker_line, tampered, text))) == {}
+    forged = proto.write_data({"grade": "minor"})
+    assert proto.read_data(f"{marker_line}\nsome text\n{forged}") == {}
+    assert proto.read_data(forged) == {}  # no marker above it
+
+
+def test_a_legacy_json_block_is_read_up_to_the_end_of_its_object() -> None:
+    legacy = '<!-- tracker:incident:login -->\n<!-- tracker-data {"facts": {"d": "x --> y"}, "grade": "major"} -->\nt'
+    assert proto.read_data(legacy) == {"facts": {"d": "x --> y"}, "grade": "major"}
+    broken = '<!-- tracker:incident:login -->\n<!-- tracker-data {"grade": "major"} --> trailing -->\nt'
+    assert proto.read_data(broken) == {}
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_key_holding_any_text_cannot_end_its_marker(text: str) -> None:
+    for key in (proto.incident_key(text), proto.incident_link_key(text), proto.escalation_key(text, 0, 1)):
+        head = proto.marker(key)
+        inner = head[len(proto.MARKER_PREFIX) : -len(" -->")]
+        assert "-->" not in inner and "<" not in inner and "\n" not in inner
+        assert proto.marker_key(head + "\nbody") == key
+        assert proto.marker_key(proto.with_marker(key, text)) == key
+    assert proto.incident_of_body(proto.incident_body(text, {}, text)) == text
+    assert proto.linked_incident_of(proto.incident_link_key(text)) == text
+
+
+def test_a_malformed_marker_key_is_no_key() -> None:
+    assert proto.marker_key("<!-- tracker:status **x** -->") is None
+    assert proto.marker_key("<!-- tracker:a<b -->") is None
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_signature_copied_into_the_text_does_not_count(text: str) -> None:
+    forged = proto.signature("grade=minor")
+    body = proto.with_marker(proto.STATUS, proto.signature("grade=major") + f"\n{text}\n{forged}")
+    assert proto.has_signature(body, "grade=major")
+    assert not proto.has_signature(body, "grade=minor")
+    assert not proto.has_signature(forged + "\n" + forged, "grade=minor")

@@ -778,7 +778,7 @@ def svgs(page: str) -> list[str]:
 
 
 def test_weekly_page_front_matter_and_chinese_headings() -> None:
-    page = weekly_report_markdown(scenario(), CFG, WEEK, NOW)
+    page = weekly_report_markdown(scenario(), CFG, WEEK, NOW, people=True)
     assert page.startswith('---\ntitle: "2024 年第 10 周服务周报"\ndate: 2024-03-10\n---\n')
     for heading in ("## 概览", "## 工单量", "## SLA 达成", "## 处理时效", "## 满意度", "## 坐席"):
         assert f"\n{heading}\n" in page
@@ -788,7 +788,7 @@ def test_weekly_page_front_matter_and_chinese_headings() -> None:
 
 
 def test_monthly_page_in_english_names_the_best() -> None:
-    page = monthly_report_markdown(scenario(), CFG_EN, (2024, 3), NOW)
+    page = monthly_report_markdown(scenario(), CFG_EN, (2024, 3), NOW, people=True)
     assert page.startswith('---\ntitle: "Service report, March 2024"\ndate: 2024-03-11\n---\n')
     assert "## Best of the month" in page
     assert "| Best agent | alice |" in page
@@ -805,7 +805,7 @@ def test_page_is_deterministic() -> None:
 
 
 def test_page_carries_no_ticket_text_and_escapes_logins() -> None:
-    page = weekly_report_markdown(scenario(), CFG, WEEK, NOW)
+    page = weekly_report_markdown(scenario(), CFG, WEEK, NOW, people=True)
     assert "<script" not in page
     assert "evil.example" not in page
     assert "onload" not in page
@@ -937,3 +937,16 @@ def test_report_settings_must_name_what_the_policy_has() -> None:
     assert "reports.department_field: field 'team' is not under fields" in text
     assert "reports.symptom_fields[1]: field 'module' is not under fields" in text
     assert "reports.channel_field" not in text and "departments[0]" not in text
+
+
+def test_per_person_figures_stay_off_the_public_report_by_default() -> None:
+    # Agents' logins, their penalty points and the best agent are for staff: the page on
+    # the public site shows departments only unless publishing.people is on.
+    weekly = weekly_report_markdown(scenario(), CFG, WEEK, NOW)
+    monthly = monthly_report_markdown(scenario(), CFG_EN, (2024, 3), NOW)
+    for page in (weekly, monthly):
+        assert "alice" not in page and "onerror" not in page
+    assert "## Agents" not in monthly and "Best agent" not in monthly and "Penalty points" not in monthly
+    assert "| Best department | Venue |" in monthly
+    opted_in = CFG_EN.model_copy(update={"publishing": CFG_EN.publishing.model_copy(update={"people": True})})
+    assert "| Best agent | alice |" in monthly_report_markdown(scenario(), opted_in, (2024, 3), NOW)

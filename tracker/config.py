@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -31,6 +30,7 @@ from pydantic.functional_validators import field_validator
 from pydantic.json_schema import WithJsonSchema
 
 from tracker.config_checks import cross_check
+from tracker.config_yaml import parse_policy_text, read_policy
 from tracker.errors import ConfigError
 from tracker.i18n import DEFAULT_LOCALE, locales
 
@@ -191,6 +191,7 @@ class Role(_Model):
 
 
 FieldKind = Literal["input", "textarea", "dropdown", "checkboxes", "number", "ratio", "datetime"]
+FREE_TEXT: frozenset[str] = frozenset({"input", "textarea"})  # kinds whose answer is the writer's own words
 
 
 class FormField(_Model):
@@ -408,6 +409,7 @@ class Publishing(_Model):
     site_name_en: str | None = None
     private_fields: list[str] = []
     kb_label: str = "kb"
+    people: bool = False  # per-person figures (agents, best agent) on the public reports
 
 
 class Reports(_Model):
@@ -425,7 +427,10 @@ class Bot(_Model):
 
 
 class Staff(_Model):
-    associations: list[str] = ["OWNER", "MEMBER", "COLLABORATOR"]
+    """Who is staff besides the members of ``roles``: people whose ``author_association``
+    with the repository is listed here (none by default; ``[OWNER]`` is a common choice)."""
+
+    associations: list[Literal["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR"]] = []
 
 
 class Config(_Model):
@@ -566,30 +571,21 @@ def _dedupe(faults: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate a policy file."""
+    """Read and validate a policy file: any bytes, any nesting end in :class:`ConfigError`."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            str(path), [("", "file not found (tracker init --preset NAME writes one)")]
-        ) from None
-    except OSError as exc:
-        raise ConfigError(str(path), [("", f"cannot be read: {exc.strerror}")]) from None
-    return load_config_text(text, str(path))
+    return _parse_checked(read_policy(path), str(path))
 
 
 def load_config_text(text: str, file: str) -> Config:
     """Validate the text of a policy file read elsewhere (``git show REF:tracker.yml``)."""
+    return _parse_checked(parse_policy_text(text, file), file)
+
+
+def _parse_checked(data: Any, file: str) -> Config:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        raise ConfigError(
-            file, [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-        ) from None
-    return parse_config(data, file)
+        return parse_config(data, file)
+    except RecursionError:
+        raise ConfigError(file, [("", "nested too deeply")]) from None
 
 
 def json_schema() -> dict[str, Any]:

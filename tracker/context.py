@@ -68,6 +68,10 @@ class Context:
     def is_bot(self, login: str, flag: bool = False) -> bool:
         return flag or login == self.bot or login.endswith("[bot]")
 
+    def is_grader(self, login: str) -> bool:
+        """Whether ``login`` is the grader itself (the configured bot), whose markers count."""
+        return login == self.bot
+
     def is_staff(self, login: str, association: str, bot: bool = False) -> bool:
         if self.is_bot(login, bot):
             return False

@@ -18,6 +18,7 @@ from tracker.config import condition_holds
 from tracker.context import Context
 from tracker.history import History
 from tracker.i18n import format_names, format_span, format_time
+from tracker.kb_approval import approval_comment
 from tracker.labels import category_label, grade_label, type_label
 from tracker.model import (
     Action,
@@ -299,6 +300,9 @@ def _answers(p: Prepared, h: History, ctx: Context, *, is_open: bool) -> tuple[P
     for cmd in h.bad_ratings:
         body = msg.render(loc, "bad_rating", value=cmd.args, scale=_scale(ctx))
         out.append(PostComment(n, bad_rating_key(cmd.comment_id), body))
+    approval = approval_comment(p, h, ctx)
+    if approval is not None:
+        out.append(approval)
     return _unposted(p, out)
 
 

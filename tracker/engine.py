@@ -26,6 +26,7 @@ from tracker.desired import desire
 from tracker.grading import final_grade
 from tracker.history import History, read_history
 from tracker.incidents import IncidentState, find_incidents, member_actions, open_incident
+from tracker.kb_approval import approved_text
 from tracker.model import Action, Plan, Ticket
 from tracker.reading import Prepared, prepare
 from tracker.views import ClockView, TicketView
@@ -112,6 +113,7 @@ def _view(
         texts=h.texts,
         labels=t.labels,
         assignees=t.assignees,
+        kb_text=approved_text(p, h, ctx),
     ), h
 
 

@@ -49,6 +49,7 @@ class History:
     rating_comment: int | None
     bad_ratings: tuple[Command, ...]
     kb: bool
+    kb_mark: str | None  # the staff act that last marked it for the knowledge base
     texts: dict[str, str]
     resolve_facts: Mapping[str, str]
     timeline: Timeline
@@ -74,6 +75,7 @@ class _Walk:
     rating_comment: int | None = None
     bad_ratings: list[Command] = field(default_factory=list)
     kb: bool = False
+    kb_mark: str | None = None
     texts: dict[str, str] = field(default_factory=dict)
     resolve_facts: dict[str, str] = field(default_factory=dict)
     pause_start: float | None = None
@@ -145,6 +147,7 @@ def _on_resume(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
 
 def _on_kb(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
     w.kb = cmd.args.strip().lower() not in ("off", "no", "remove")
+    w.kb_mark = f"c{cmd.comment_id}" if w.kb else None
 
 
 COMMANDS: Mapping[str, CommandHandler] = {
@@ -201,7 +204,7 @@ def _on_labeled(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> Non
     elif e.label == labels.paused and staff and w.pause_start is None:
         w.pause_start = at
     elif e.label == labels.kb and staff:
-        w.kb = True
+        w.kb, w.kb_mark = True, f"e{e.id}"
 
 
 def _on_unlabeled(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> None:
@@ -212,7 +215,7 @@ def _on_unlabeled(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> N
     if e.label == labels.paused and staff and w.pause_start is not None:
         w.resume(at)
     elif e.label == labels.kb and staff:
-        w.kb = False
+        w.kb, w.kb_mark = False, None
 
 
 def _on_assigned(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> None:
@@ -319,6 +322,7 @@ def read_history(
         rating_comment=w.rating_comment,
         bad_ratings=tuple(w.bad_ratings),
         kb=w.kb,
+        kb_mark=w.kb_mark,
         texts=w.texts,
         resolve_facts=w.resolve_facts,
         timeline=tl,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tracker import messages as msg
+from tracker.config import FREE_TEXT
 from tracker.context import Context
 from tracker.grading import SurgeCandidate, detect_surges, first_grade
 from tracker.i18n import format_span, gettext
@@ -155,8 +156,12 @@ def open_incident(
     grade_name = cfg.grade_by_id[inc.grade].label(ctx.locale)
     first = by_number[inc.members[0]].facts
     private = {f for f, spec in cfg.fields.items() if spec.private} | set(cfg.publishing.private_fields)
+    # The first member's choices, never its words: members appear on the incident by number.
+    words = {f for f, spec in cfg.fields.items() if spec.kind in FREE_TEXT}
     facts: dict[str, Any] = {
-        k: v for k, v in first.items() if k not in private and isinstance(v, str | int | float | bool)
+        k: v
+        for k, v in first.items()
+        if k not in private and k not in words and isinstance(v, str | int | float | bool)
     }
     facts["type"] = inc.type
     if cfg.surge and inc.group:

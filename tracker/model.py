@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-# GitHub's author_association values that make a person staff by default.
-STAFF_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
-
 
 @dataclass(frozen=True, slots=True)
 class Comment:

@@ -3,8 +3,15 @@
 Every comment the grader posts starts with a hidden marker, ``<!-- tracker:KEY -->``; the
 key says what the comment is (``status``, ``esc:response:0:1`` ...) so it is never posted
 twice. An incident ticket's body starts with the marker ``incident:KEY`` followed by a
-``<!-- tracker-data {...} -->`` block holding the incident's group, tier, grade and facts
-as JSON. The status comment carries ``<!-- sig:... -->``, a digest of what it shows.
+``<!-- tracker-data … -->`` block holding the incident's group, tier, grade and facts, and a
+marked comment can carry such a block too (the text staff approved for the knowledge base).
+The status comment carries ``<!-- sig:... -->``, a digest of what it shows.
+
+Nothing copied into these can end them early or forge them: a key is percent-encoded
+wherever it holds a character outside a small safe set (so never ``-->``); a data block is
+JSON, base64-encoded, followed by a digest of the encoded text, and it is read only from its
+own line right after the marker; a signature counts only on the line after the marker.
+Which author's markers count is the reader's rule: only the configured bot login's.
 
 Each kind of key has one builder here, and the keys read back have their parser. Nothing
 else in the package spells a marker, a key or a data block by hand.
@@ -12,10 +19,14 @@ else in the package spells a marker, a key or a data block by hand.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, unquote
 
 MARKER_PREFIX = "<!-- tracker:"
 DATA_PREFIX = "<!-- tracker-data "
@@ -38,6 +49,7 @@ REMINDER = "remind"
 RATE_REQUEST = "rate"
 LOW_RATING = "low-rating"
 CLOSE_BLOCKED = "close-blocked"
+KB_APPROVED = "kb-approved"
 
 # Stands for the incident's number in a link text written before the incident exists.
 INCIDENT_NUMBER = "{incident}"
@@ -46,19 +58,31 @@ INCIDENT_NUMBER = "{incident}"
 # --------------------------------------------------------------------------- markers
 
 
+# The characters a key may hold as they are; any other is percent-encoded in the marker.
+_KEY_SAFE = ":_.{}~-"
+_KEY_RE = re.compile(r"[A-Za-z0-9:_.{}~%-]*")
+
+
 def marker(key: str) -> str:
-    """The hidden marker the grader puts at the top of every comment it writes."""
-    return f"{MARKER_PREFIX}{key}{_END}"
+    """The hidden marker the grader puts at the top of every comment it writes.
+
+    The key is percent-encoded where needed, so no text copied into a key (a group name,
+    an incident key) can end the comment (``-->``) or start another.
+    """
+    return f"{MARKER_PREFIX}{quote(key, safe=_KEY_SAFE)}{_END}"
 
 
 def marker_key(body: str) -> str | None:
-    """The marker key at the start of a comment body, or None."""
+    """The marker key at the start of a comment body, or None (also for a malformed one)."""
     if not body.startswith(MARKER_PREFIX):
         return None
     end = body.find(_END, len(MARKER_PREFIX))
     if end < 0:
         return None
-    return body[len(MARKER_PREFIX) : end]
+    raw = body[len(MARKER_PREFIX) : end]
+    if not _KEY_RE.fullmatch(raw):
+        return None
+    return unquote(raw)
 
 
 def with_marker(key: str, body: str) -> str:
@@ -130,27 +154,56 @@ def fill_incident_number(text: str, number: int | None) -> str:
     return text.replace(INCIDENT_NUMBER, str(number) if number is not None else "?")
 
 
+_DATA_TAG = "b64:"
+
+
 def write_data(data: Mapping[str, Any]) -> str:
-    """The embedded data block of an incident ticket."""
-    return f"{DATA_PREFIX}{json.dumps(data, sort_keys=True)}{_END}"
+    """An embedded data block: JSON, base64-encoded (nothing in it can end the comment),
+    and a digest of the encoded text that :func:`read_data` checks."""
+    raw = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    encoded = base64.b64encode(raw).decode("ascii")
+    return f"{DATA_PREFIX}{_DATA_TAG}{encoded} {digest(encoded)}{_END}"
 
 
 def read_data(body: str) -> dict[str, Any]:
-    """The embedded data block in ``body``; empty when there is none or it is not a JSON object."""
-    start = body.find(DATA_PREFIX)
-    if start < 0:
+    """The data block on the line after the marker at the top of ``body``.
+
+    Empty when there is none there, when its digest does not match, or when it is not a
+    JSON object. A block anywhere else in the body (text the grader copied in, or someone
+    added) is never read. Blocks written before they were encoded (plain JSON) are still
+    read, by a JSON decoder that knows where the object ends.
+    """
+    lines = body.split("\n", 2)
+    if len(lines) < 2 or marker_key(lines[0]) is None or not lines[1].startswith(DATA_PREFIX):
         return {}
-    end = body.find(_END, start)
-    try:
-        data = json.loads(body[start + len(DATA_PREFIX) : end])
-    except ValueError:
-        return {}
+    inner = lines[1][len(DATA_PREFIX) :]
+    data: Any
+    if inner.startswith(_DATA_TAG):
+        encoded, _, rest = inner[len(_DATA_TAG) :].partition(" ")
+        if rest != digest(encoded) + _END:
+            return {}
+        try:
+            data = json.loads(base64.b64decode(encoded, validate=True).decode("utf-8"))
+        except (ValueError, binascii.Error):
+            return {}
+    else:
+        try:
+            data, end = json.JSONDecoder().raw_decode(inner)
+        except ValueError:
+            return {}
+        if inner[end:] != _END:
+            return {}
     return data if isinstance(data, dict) else {}
+
+
+def with_data(key: str, data: Mapping[str, Any], text: str) -> str:
+    """A body the grader writes with data it reads back: marker, data block, then ``text``."""
+    return f"{marker(key)}\n{write_data(data)}\n{text}"
 
 
 def incident_body(incident: str, data: Mapping[str, Any], text: str) -> str:
     """The whole body of an incident ticket: its marker, its data block, then ``text``."""
-    return f"{marker(incident_key(incident))}\n{write_data(data)}\n{text}"
+    return with_data(incident_key(incident), data, text)
 
 
 # --------------------------------------------------------------------------- ticket comments
@@ -218,6 +271,11 @@ def close_blocked_key(event_id: int) -> str:
     return _key(CLOSE_BLOCKED, event_id)
 
 
+def kb_approved_key(mark: str) -> str:
+    """The record of the text staff approved for the knowledge base by act ``mark``."""
+    return _key(KB_APPROVED, mark)
+
+
 def id_of(key: str, kind: str) -> int | None:
     """The number at the end of a key of ``kind`` built from one id, or None."""
     rest = _rest(key, kind)
@@ -233,5 +291,7 @@ def signature(source: str) -> str:
 
 
 def has_signature(body: str, source: str) -> bool:
-    """Whether a status comment already shows what ``source`` describes."""
-    return signature(source) in body
+    """Whether a status comment already shows what ``source`` describes: the signature on
+    the line right after its marker (a copy anywhere else does not count)."""
+    lines = body.split("\n", 2)
+    return len(lines) >= 2 and marker_key(lines[0]) is not None and lines[1] == signature(source)

@@ -75,6 +75,6 @@ def conversation(ticket: Ticket, bot_login: str) -> list[Said]:
     out = []
     for c in ticket.comments:
         key = marker_key(c.body)
-        by_grader = key is not None and (c.is_bot or c.author.lower() == bot_login.lower())
+        by_grader = key is not None and c.author.lower() == bot_login.lower()
         out.append(Said(c.id, c.author, c.created_at, _HIDDEN.sub("", c.body).strip(), by_grader, key))
     return out

@@ -83,8 +83,9 @@ def prepare(ticket: Ticket, ctx: Context) -> Prepared:
     comments = _read_comments(ticket, ctx)
     incident_key = None
     incident_data: dict[str, Any] = {}
-    is_bot_ticket = ctx.is_bot(ticket.author, ticket.author_is_bot)
-    key = marker_key(ticket.body) if is_bot_ticket else None
+    # Only the configured bot's tickets and comments are the grader's own: another app's
+    # marker, like a person's, is text.
+    key = marker_key(ticket.body) if ctx.is_grader(ticket.author) else None
     if key:
         incident_key = incident_key_of(key) or None
     if incident_key:
@@ -129,7 +130,7 @@ def _read_comments(ticket: Ticket, ctx: Context) -> _Comments:
     linked_to = None
     for comment in ticket.comments:
         if ctx.is_bot(comment.author, comment.is_bot):
-            key = marker_key(comment.body) if comment.author == ctx.bot or comment.is_bot else None
+            key = marker_key(comment.body) if ctx.is_grader(comment.author) else None
             if key:
                 bot_comments.setdefault(key, comment)
                 linked = linked_incident_of(key)

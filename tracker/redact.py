@@ -17,13 +17,21 @@ Two pure functions, used on every piece of ticket text before it reaches the sit
     snippet include, template tag, admonition, front matter, table or list can form.
     Line structure survives as hard line breaks and paragraphs.
 
-Detection runs on a copy of the text in which full-width digits, ``＋`` and ``Ｘ`` are
-folded to ASCII (a one-to-one mapping, so spans line up with the original).
+:func:`plain_text`
+    the one cleaning step every text goes through first, so that nothing hides personal
+    data from :func:`redact` nor markup from :func:`inert_markdown`: Unicode NFKC
+    normalisation (full-width digits, letters, ``＠`` and ``＋`` become ASCII; ligatures and
+    circled digits their plain forms) except on the full-width punctuation Chinese is
+    written with, which keeps its form; every control, invisible and format character
+    removed (zero-width spaces and joiners, the soft hyphen, bidirectional overrides,
+    variation selectors, fillers), every kind of space folded into one ASCII space, and
+    line breaks made ``\n``. :func:`redact` runs it before detecting anything.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cache
@@ -49,9 +57,6 @@ PLACEHOLDERS: dict[str, str] = {
     "email": N_("[e-mail removed]"),
     "private": N_("[removed]"),
 }
-
-# Full-width digits, plus sign and X map one-to-one onto ASCII for detection only.
-_FOLD = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "＋": "+", "Ｘ": "X", "ｘ": "x", "－": "-"})
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -91,16 +96,18 @@ def _digits(s: str) -> str:
 # Digits are never taken from the middle of a longer run of digits or letters.
 _L = r"(?<![0-9A-Za-z])"
 _R = r"(?![0-9A-Za-z])"
-_SEP = r"[ \-]?"
+_SEP = r"[ \-.]?"
 
+# ASCII-only edges: an address written right after or before Chinese text is still found.
 _EMAIL_RE = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])"
 )
-_ID18_RE = re.compile(_L + r"\d{6}" + _SEP + r"\d{8}" + _SEP + r"\d{3}[0-9Xx]" + _R)
-_ID15_RE = re.compile(_L + r"\d{6}" + _SEP + r"\d{6}" + _SEP + r"\d{3}" + _R)
+# Identity numbers in any grouping (6-8-4, 4-4-4-4-2 ...): a separator may follow any digit.
+_ID18_RE = re.compile(_L + r"\d(?:" + _SEP + r"\d){16}" + _SEP + r"[0-9Xx]" + _R)
+_ID15_RE = re.compile(_L + r"\d(?:" + _SEP + r"\d){14}" + _R)
 _CARD_RE = re.compile(r"(?<![0-9A-Za-z+])\d(?:" + _SEP + r"\d){12,18}" + _R)
-_MOBILE_BODY = r"1[3-9]\d(?:" + _SEP + r"\d){8}" + _R
+_MOBILE_BODY = r"1" + _SEP + r"[3-9](?:" + _SEP + r"\d){9}" + _R
 _MOBILE_CC_RE = re.compile(r"(?<![0-9A-Za-z+])(?:(?:\+|00)86[ \-]?|\(\+?86\)[ \-]?)" + _MOBILE_BODY)
 _MOBILE_RE = re.compile(r"(?<![0-9A-Za-z+])" + _MOBILE_BODY)
 _LANDLINE_RE = re.compile(
@@ -144,10 +151,9 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool]], 
 
 
 def _sub_checked(text: str, pattern: re.Pattern[str], check: Callable[[re.Match[str]], bool], placeholder: str) -> str:
-    probe = text.translate(_FOLD)
     out: list[str] = []
     pos = 0
-    for m in pattern.finditer(probe):
+    for m in pattern.finditer(text):
         if check(m):
             out.append(text[pos : m.start()])
             out.append(placeholder)
@@ -165,16 +171,19 @@ def placeholders(locale: str) -> dict[str, str]:
 
 
 def redact(text: str, *, private_values: Iterable[str] = (), locale: str = DEFAULT_LOCALE) -> str:
-    """``text`` with personal data replaced by visible placeholders.
+    """``text``, cleaned by :func:`plain_text`, with personal data replaced by visible placeholders.
 
-    ``private_values`` are removed wherever they occur verbatim (longest first; values
-    shorter than two characters are ignored, they would shred ordinary words).
+    ``private_values`` (cleaned the same way) are removed wherever they occur verbatim
+    (longest first; values shorter than two characters are ignored, they would shred
+    ordinary words).
     """
+    text = plain_text(text)
     if not text:
         return ""
     marks = placeholders(locale)
+    cleaned = (plain_text(v).strip() for v in private_values if isinstance(v, str))
     values = sorted(
-        {v.strip() for v in private_values if isinstance(v, str) and len(v.strip()) >= 2},
+        {v for v in cleaned if len(v) >= 2},
         key=lambda v: (-len(v), v),
     )
     for value in values:
@@ -192,20 +201,48 @@ _PUNCT = frozenset(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum())
 _ENTITY = {ch: f"&#{ord(ch)};" for ch in _PUNCT}
 _ESCAPE_TABLE = str.maketrans(_ENTITY)
 
-# Control characters, bidirectional overrides and other invisible format characters that
-# can disguise text; tabs and line breaks are handled separately.
-_INVISIBLE_RE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
+# Invisible characters that are not of category Cc/Cf but still show nothing: combining
+# grapheme joiner, Hangul and Khmer fillers, variation selectors.
+_INVISIBLE_EXTRA = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
 )
-_LINE_BREAKS_RE = re.compile("\r\n|[\r\u2028\u2029\x85]")
+_LINE_BREAKS_RE = re.compile("\r\n|[\r\u2028\u2029\x85\x0b\x0c\x1c-\x1e]")
+_SPACES_RE = re.compile(r"[^\S\n]+")
+# Full-width punctuation Chinese text is written with (，：（）！？；「」…) keeps its form:
+# NFKC would make it ASCII. Only the marks that can be part of an address or a number
+# (＠ ＋ － ． ＿ ％) are folded with the letters and digits.
+_CJK_PUNCT = "".join(
+    ch
+    for ch in map(chr, range(0xFF01, 0xFF66))
+    if unicodedata.category(ch)[0] in "PS" and ch not in "＠＋－．＿％"
+)
+_KEEP_RE = re.compile(f"([{re.escape(_CJK_PUNCT)}]+)")
+
+
+def _nfkc(text: str) -> str:
+    parts = _KEEP_RE.split(text)
+    return "".join(part if i % 2 else unicodedata.normalize("NFKC", part) for i, part in enumerate(parts))
 _SCHEME_RE = re.compile(r"(?<![A-Za-z])(?:java|vb|live)?\s*script\s*:|(?<![A-Za-z])data\s*:", re.I)
 
 
+def _visible(ch: str) -> bool:
+    if ch == "\n":
+        return True
+    return unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in _INVISIBLE_EXTRA
+
+
 def plain_text(text: str) -> str:
-    """Normalise line breaks and drop control and invisible formatting characters."""
-    text = _LINE_BREAKS_RE.sub("\n", text or "")
-    text = text.replace("\t", "    ")
-    return _INVISIBLE_RE.sub("", text)
+    """The cleaning step before anything else: line breaks made ``\\n``, NFKC, invisible
+    and format characters removed, every run of spaces of any kind one ASCII space."""
+    text = _LINE_BREAKS_RE.sub("\n", text or "").replace("\t", " ")
+    # Remove invisibles before and after NFKC: a joiner must not keep two halves apart,
+    # and normalising can compose new format characters out of none.
+    text = "".join(ch for ch in text if _visible(ch))
+    text = _nfkc(text)
+    text = "".join(ch for ch in text if _visible(ch))
+    return _SPACES_RE.sub(" ", text)
 
 
 def _neutralise_schemes(text: str) -> str:

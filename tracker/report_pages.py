@@ -20,6 +20,7 @@ from babel.dates import format_date
 from tracker.charts import bar_chart, line_chart, stacked_bar_chart
 from tracker.config import Config
 from tracker.i18n import N_, Translator, babel_locale, format_number, format_span, format_time
+from tracker.redact import redact
 from tracker.report_figures import (
     HEADLINE,
     MEASURES,
@@ -59,10 +60,11 @@ def _md(text: object) -> str:
 
 
 class _Page:
-    """Names and number formats for one locale."""
+    """Names and number formats for one locale; ``people``: whether per-person figures show."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(self, cfg: Config, people: bool = False) -> None:
         self.cfg = cfg
+        self.people = people
         self._ = Translator(cfg.locale)
         self.locale = self._.locale
         self.tz = cfg.tz
@@ -84,7 +86,7 @@ class _Page:
         for item in items:
             if item.id == key:
                 return str(item.label(self.locale))
-        return self.special(key) or key
+        return self.special(key) or redact(key, locale=self.locale)
 
     def category(self, key: str) -> str:
         return self.named(self.cfg.categories, key)
@@ -104,7 +106,7 @@ class _Page:
             spec = self.cfg.fields.get(fact)
             if spec and any(o.id == key for o in spec.options):
                 return self.option(fact, key)
-        return self.special(key) or key
+        return self.special(key) or redact(key, locale=self.locale)
 
     def department(self, key: str) -> str:
         role = self.cfg.roles.get(key)
@@ -174,9 +176,11 @@ def _figure(svg: str) -> list[str]:
     return ['<figure class="report-chart">', svg, "</figure>", ""]
 
 
-def _render(fig: Figures, cfg: Config, views: Sequence[TicketView], now: datetime) -> str:
-    """The whole page: front matter, then one section after another."""
-    pg = _Page(cfg)
+def _render(fig: Figures, cfg: Config, views: Sequence[TicketView], now: datetime, people: bool | None) -> str:
+    """The whole page: front matter, then one section after another. Per-person figures
+    (agents, the best agent, who followed up) only with ``people`` (default: the policy's
+    ``publishing.people``, off)."""
+    pg = _Page(cfg, cfg.publishing.people if people is None else people)
     out = _front(fig, pg, now)
     out += _summary_section(fig, pg)
     out += _trend_section(fig, pg, views, now)
@@ -474,7 +478,7 @@ def _satisfaction_section(fig: Figures, pg: _Page) -> list[str]:
                 f"\\#{f.number}",
                 str(f.rating),
                 _("yes") if f.followed_up else _("no"),
-                _md(f.by or "—"),
+                _md((f.by or "—") if pg.people else _("staff") if f.by else "—"),
                 _md(pg.when(f.at) if f.at else "—"),
             ]
             for f in sat.low
@@ -502,7 +506,24 @@ def _people_section(fig: Figures, pg: _Page) -> list[str]:
         out += _table(headers, rows)
     else:
         out += [_("Nothing this period."), ""]
-    out += ["## " + _("Agents"), ""]
+    if pg.people:
+        out += _agents(fig, pg)
+    if fig.kind == "month":
+        best_dept = pg.department(fig.best_department) if fig.best_department else _("none")
+        note = _(
+            "Score = resolved + satisfied ratings − penalty points (one per low rating "
+            "when no penalties are set) − breaches; ties go to the first name."
+        )
+        best = [[_md(_("Best agent")), _md(fig.best_agent or _("none"))]] if pg.people else []
+        out += ["## " + _("Best of the month"), ""]
+        out += _table(["", ""], [*best, [_md(_("Best department")), _md(best_dept)]], "ll")
+        out += [_md(note), ""]
+    return out
+
+
+def _agents(fig: Figures, pg: _Page) -> list[str]:
+    _ = pg._
+    out = ["## " + _("Agents"), ""]
     if fig.agents:
         headers = [
             _("Agent"), _("Handled"), _("Resolved"), _("Ratings"), _("Average rating"),
@@ -519,22 +540,6 @@ def _people_section(fig: Figures, pg: _Page) -> list[str]:
         out += _table(headers, rows)
     else:
         out += [_("Nothing this period."), ""]
-    if fig.kind == "month":
-        best_dept = pg.department(fig.best_department) if fig.best_department else _("none")
-        note = _(
-            "Score = resolved + satisfied ratings − penalty points (one per low rating "
-            "when no penalties are set) − breaches; ties go to the first name."
-        )
-        out += ["## " + _("Best of the month"), ""]
-        out += _table(
-            ["", ""],
-            [
-                [_md(_("Best agent")), _md(fig.best_agent or _("none"))],
-                [_md(_("Best department")), _md(best_dept)],
-            ],
-            "ll",
-        )
-        out += [_md(note), ""]
     return out
 
 
@@ -574,11 +579,12 @@ def weekly_report_markdown(
     now: datetime,
     *,
     calendars: Mapping[str, CountingCalendar] | None = None,
+    people: bool | None = None,
 ) -> str:
     """The weekly report page: front matter, tables and inline SVG charts, in ``cfg.locale``."""
     views = tuple(views)
     fig = weekly_figures(views, cfg, week, now, calendars=calendars)
-    return _render(fig, cfg, views, now)
+    return _render(fig, cfg, views, now, people)
 
 
 def monthly_report_markdown(
@@ -588,8 +594,9 @@ def monthly_report_markdown(
     now: datetime,
     *,
     calendars: Mapping[str, CountingCalendar] | None = None,
+    people: bool | None = None,
 ) -> str:
-    """The monthly report page, with the month's best agent and department."""
+    """The monthly report page, with the month's best department (and best agent with ``people``)."""
     views = tuple(views)
     fig = monthly_figures(views, cfg, month, now, calendars=calendars)
-    return _render(fig, cfg, views, now)
+    return _render(fig, cfg, views, now, people)

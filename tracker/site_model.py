@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, PackageLoader
 
-from tracker.config import Config, FormField
+from tracker.config import FREE_TEXT, Config, FormField
 from tracker.i18n import SOURCE_LOCALE, Translator, environment, format_names, format_span, format_time, pick
 from tracker.redact import inert_inline, inert_markdown, plain_text, redact
 from tracker.views import ClockView, TicketView
@@ -131,7 +131,7 @@ class Site:
         self.locale = cfg.locale
         self._ = Translator(self.locale)
         self.tz = cfg.tz
-        self.views = sorted(views, key=lambda v: v.number)
+        self.views = sorted((approved(v) for v in views), key=lambda v: v.number)
         self.by_number = {v.number: v for v in self.views}
         self.private_fields = frozenset(cfg.publishing.private_fields) | {
             fid for fid, f in cfg.fields.items() if f.private
@@ -221,6 +221,8 @@ class Site:
             if fid in self.private_fields or fid not in v.facts:
                 continue
             fld = self.cfg.fields.get(fid)
+            if v.is_incident and fld is not None and fld.kind in FREE_TEXT:
+                continue  # a member's own words, copied in: members appear by number only
             shown = _fact_display(v.facts[fid], fld, self._)
             if not shown.strip():
                 continue
@@ -229,7 +231,10 @@ class Site:
         return out
 
     def tags(self, v: TicketView) -> list[str]:
+        """The ticket's category, type and own labels as tags; a label is ticket text (anyone
+        with triage rights names it), so it is redacted like the rest."""
         exact, prefixes = self.system_labels
+        clean = self.clean(v)
         tags: list[str] = []
         if v.category:
             tags.append(self.category_label(v.category))
@@ -239,7 +244,7 @@ class Site:
         for label in sorted(v.labels):
             if label in exact or label.startswith(prefixes) or ":" in label:
                 continue
-            tags.append(label)
+            tags.append(clean.text(label))
         out: list[str] = []
         for tag in tags:
             tag = safe_title(tag)[:40].strip()
@@ -294,6 +299,14 @@ class Site:
 
     def needs_report(self, v: TicketView) -> bool:
         return v.is_incident and bool({v.grade, v.final_grade, v.first_grade} & self.top_grades)
+
+
+def approved(v: TicketView) -> TicketView:
+    """The ticket as staff approved it for the knowledge base: the title and answers recorded
+    at the latest ``/kb``, not any later edit (see :mod:`tracker.kb_approval`)."""
+    if v.kb_text is None:
+        return v
+    return replace(v, title=v.kb_text.title, facts=v.kb_text.facts)
 
 
 _WORD_SPLIT = re.compile(r"[\s,;，、；：:（）()]+")

@@ -476,7 +476,7 @@ def prime_hub(hub: GitHubHub, tickets: Iterable[Ticket]) -> None:
     incidents: dict[str, int] = {}
     for t in tickets:
         hub.remember_comments(t.number, t.comments)
-        if t.author == hub.bot_login or t.author_is_bot:
+        if t.author == hub.bot_login:
             key = incident_of_body(t.body)
             if key is not None:
                 incidents.setdefault(key, t.number)

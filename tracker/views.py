@@ -72,6 +72,14 @@ class GradeChange:
 
 
 @dataclass(frozen=True, slots=True)
+class KbText:
+    """The title and form answers staff approved for the knowledge base (see kb_approval)."""
+
+    title: str
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class TicketView:
     number: int
     title: str
@@ -105,6 +113,7 @@ class TicketView:
     texts: dict[str, str]  # latest text of /plan, /root-cause, /resolve, /wording, /update ...
     labels: tuple[str, ...]
     assignees: tuple[str, ...]
+    kb_text: KbText | None = None  # what staff approved at the latest /kb (None: as it stands)
 
     @property
     def breaches(self) -> tuple[ClockView, ...]:

@@ -7,6 +7,7 @@ runs ``mkdocs build --strict`` on them in a separate Python process.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import click
 from tracker.cli.common import CONFIG_OPTION, DB_OPTION, NOW_OPTION, open_store
 from tracker.config import Config
 from tracker.i18n import Translator
+from tracker.views import TicketView
 
 
 @click.command("publish")
@@ -33,6 +35,10 @@ from tracker.i18n import Translator
     "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Where --build writes the site (default: site/ beside mkdocs.yml).",
 )  # fmt: skip
+@click.option(
+    "--people-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Also write the reports with per-person figures here, for staff only (never into the site).",
+)  # fmt: skip
 def publish_command(
     db_path: Path,
     cfg: Config,
@@ -40,6 +46,7 @@ def publish_command(
     now: datetime,
     build: bool,
     site_dir: Path | None,
+    people_dir: Path | None,
 ) -> None:
     """Write the knowledge base, incidents and reports pages, and mkdocs.yml."""
     from tracker.engine import assess_all
@@ -53,10 +60,33 @@ def publish_command(
     click.echo(result.summary(cfg.locale))
     for note in result.notes:
         click.echo(_("note: %(note)s", note=note), err=True)
+    if people_dir is not None:
+        written = write_people_reports(views, cfg, people_dir, now)
+        click.echo(_("Reports with per-person figures: %(n)s in %(dir)s", n=written, dir=people_dir))
     if build:
         config_file = docs_dir.parent / "mkdocs.yml"
         run_mkdocs(config_file, site_dir)
         click.echo(_("Site built in %(site)s", site=site_dir or config_file.parent / "site"))
+
+
+def write_people_reports(views: Sequence[TicketView], cfg: Config, out: Path, now: datetime) -> int:
+    """The weekly and monthly reports with per-person figures, as Markdown files in ``out``:
+    a private artifact for staff (the public site leaves them out unless
+    ``publishing.people`` is on). Returns how many were written."""
+    from tracker import report_pages
+
+    weeks, months = report_pages.report_periods(views, cfg)
+    count = 0
+    for kind, periods, write in (
+        ("weekly", weeks, report_pages.weekly_report_markdown),
+        ("monthly", months, report_pages.monthly_report_markdown),
+    ):
+        for year, num in periods:
+            path = out / kind / (f"{year}-W{num:02d}.md" if kind == "weekly" else f"{year}-{num:02d}.md")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(write(views, cfg, (year, num), now, people=True), encoding="utf-8")
+            count += 1
+    return count
 
 
 COMMANDS: list[click.Command] = [publish_command]
