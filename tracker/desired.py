@@ -367,7 +367,7 @@ def _rating_comments(p: Prepared, h: History, ctx: Context) -> tuple[PostComment
     if h.rating is not None and _is_low(h, ctx) and h.rating_comment is not None:
         score = ctx.scores.get(h.rating)
         body = msg.render(
-            loc, "low_rating", score=h.rating, score_name=score.name if score else h.rating,
+            loc, "low_rating", score=h.rating, score_name=score.label(loc) if score else h.rating,
             mention=ctx.mentions([sat.escalate_to]), reopened=sat.reopen_on_low,
             penalty=sat.penalties.get(h.rating, 0),
         )  # fmt: skip
