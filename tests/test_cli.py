@@ -69,6 +69,8 @@ BAD = [
      "tracker.yml: clocks[0].start[0]: field 'nope' is not a datetime field under fields"),
     (lambda d: d["clocks"][0].update(ladder="nowhere"),
      "tracker.yml: clocks[0].ladder: ladder 'nowhere' is not under ladders"),
+    (lambda d: d["roles"]["senior"].update(members=["ann", "@club-senior"]),
+     'tracker.yml: roles.senior.members[1]: write the login without "@"'),
 ]  # fmt: skip
 
 
@@ -82,6 +84,25 @@ def test_bad_config_stops_with_file_key_and_fault(desk: Path, spoil, message: st
     assert out == ""
     assert err == f"error: {message}\n"
     assert not (desk / "tracker.db").exists()  # nothing was touched
+
+
+def test_validate_warns_about_the_presets_made_up_logins_and_still_passes(desk: Path) -> None:
+    data = yaml.safe_load((desk / "tracker.yml").read_text())
+    data["locale"] = "en"
+    for role in data["roles"].values():
+        role["members"] = [m.replace("club-", "acme-") for m in role["members"]]
+    data["roles"]["senior"]["members"] = ["acme-ann", "club-senior"]
+    data["roles"]["management"]["members"] = ["@acme/managers"]  # a team keeps its "@"
+    (desk / "tracker.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    code, out, err = run(["validate"], desk)
+    assert (code, out) == (0, "tracker.yml: ok (3 grades, 9 clocks, 1 forms, 6 roles)\n")
+    assert err == (
+        'warning: tracker.yml: roles.senior.members[1]: "club-senior" is a made-up login from the club '
+        "preset; name your own people (a GitHub user by that name would be assigned and pinged)\n"
+    )
+    data["roles"]["senior"]["members"] = ["acme-ann"]
+    (desk / "tracker.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    assert run(["validate"], desk) == (0, "tracker.yml: ok (3 grades, 9 clocks, 1 forms, 6 roles)\n", "")
 
 
 def test_missing_config_says_how_to_make_one(tmp_path: Path) -> None:
