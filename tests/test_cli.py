@@ -69,6 +69,8 @@ BAD = [
      "tracker.yml: clocks[0].start[0]: field 'nope' is not a datetime field under fields"),
     (lambda d: d["clocks"][0].update(ladder="nowhere"),
      "tracker.yml: clocks[0].ladder: ladder 'nowhere' is not under ladders"),
+    (lambda d: (d["types"][0].update(id="issue-" + "x" * 40), d["forms"][0].update(type="issue-" + "x" * 40)),
+     f"tracker.yml: types[0].id: the label 'type:issue-{'x' * 40}' is 51 characters; GitHub allows 50"),
     (lambda d: d["roles"]["senior"].update(members=["ann", "@club-senior"]),
      'tracker.yml: roles.senior.members[1]: write the login without "@"'),
 ]  # fmt: skip
@@ -103,6 +105,20 @@ def test_validate_warns_about_the_presets_made_up_logins_and_still_passes(desk: 
     data["roles"]["senior"]["members"] = ["acme-ann"]
     (desk / "tracker.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
     assert run(["validate"], desk) == (0, "tracker.yml: ok (3 grades, 9 clocks, 1 forms, 6 roles)\n", "")
+
+
+def test_validate_refuses_a_form_the_parser_could_not_read(desk: Path) -> None:
+    data = yaml.safe_load((desk / "tracker.yml").read_text())
+    data["fields"]["customer"]["label"] = "联系电话(手机)"
+    data["fields"]["description"]["label"] = "联系电话（手机）"
+    (desk / "tracker.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    code, out, err = run(["validate"], desk)
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: tracker.yml: fields.customer.label: label '联系电话(手机)' is also used by field "
+        "'description' in form 'issue'\n"
+        "tracker.yml: fields.customer.label: label '联系电话(手机)' is also a label of field 'description'\n"
+    )
 
 
 def test_missing_config_says_how_to_make_one(tmp_path: Path) -> None:

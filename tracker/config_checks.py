@@ -157,7 +157,33 @@ def cross_check(cfg: Config) -> list[tuple[str, str]]:
         for j, role in enumerate(rule.by):
             need_role(f"close_rules[{i}].by[{j}]", role)
     faults += _report_faults(cfg, need_role)
+    faults += _label_faults(cfg)
     return faults
+
+
+GITHUB_LABEL_MAX = 50  # GitHub refuses a longer label name
+
+
+def _label_faults(cfg: Config) -> list[tuple[str, str]]:
+    """Every label the grader would create fits GitHub's limit on a label's name."""
+    names: list[tuple[str, str]] = []
+    lb = cfg.labels
+    for key, template, ids in (
+        ("grades", lb.grade, [g.id for g in cfg.grades]),
+        ("types", lb.type, [t.id for t in cfg.types]),
+        ("categories", lb.category, [c.id for c in cfg.categories]),
+    ):
+        names += [(f"{key}[{i}].id", template.replace("{id}", x)) for i, x in enumerate(ids)]
+    for key in ("breach", "at_risk", "needs_info", "incident", "paused", "resolved", "kb"):
+        names.append((f"labels.{key}", getattr(lb, key)))
+    for name, ladder in cfg.ladders.items():
+        for j, step in enumerate(ladder.steps):
+            names += [(f"ladders.{name}.steps[{j}].labels[{k}]", x) for k, x in enumerate(step.labels)]
+    return [
+        (path, f"the label {label!r} is {len(label)} characters; GitHub allows {GITHUB_LABEL_MAX}")
+        for path, label in names
+        if len(label) > GITHUB_LABEL_MAX
+    ]
 
 
 def _report_faults(cfg: Config, need_role: Callable[[str, str], None]) -> list[tuple[str, str]]:

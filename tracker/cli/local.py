@@ -30,7 +30,7 @@ from tracker.cli.common import (
     print_json,
 )
 from tracker.config import PRESETS, Config, json_schema, preset_path
-from tracker.errors import UsageError
+from tracker.errors import ConfigError, UsageError
 from tracker.i18n import Translator, format_names, gettext
 from tracker.model import Action
 
@@ -71,9 +71,13 @@ def init(preset: str, path: Path, force: bool) -> None:
 @click.command()
 @CONFIG_OPTION
 def validate(cfg: Config) -> None:
-    """Check a policy file; exit 2 naming file, key and fault when it is wrong."""
+    """Check a policy file (and the forms it makes); exit 2 naming file, key and fault when it is wrong."""
     from tracker.config_checks import placeholders
+    from tracker.forms import form_faults
 
+    faults = form_faults(cfg)
+    if faults:
+        raise ConfigError(str(config_path()), faults)
     _ = Translator(cfg.locale)
     for path, login, preset in placeholders(cfg):
         click.echo(_(
