@@ -83,3 +83,18 @@ def test_english_by_configuration() -> None:
         text = desk.bot_comment(n, "esc:handoff:0:0")
         assert text.startswith("⚠️ **Escalation (step 1)**: \"Hand to the department\" was due by **2026-11-24 10:15**")
         assert "Ticket status" in desk.bot_comment(n, "status")
+
+
+def test_the_opening_agents_own_knowledge_base_answer_is_the_l1_reply() -> None:
+    with Desk(CLUB, reporter="club-agent-1") as desk:
+        n = desk.open("issue", {**BASE, "level": "l1"}, at(T0))
+        desk.say(n, "club-agent-1", "知识库：场地预订可在小程序内取消。", at("2026-11-24 10:03"))
+        clock = desk.clock(n, "kb_answer", at("2026-11-24 10:20"))
+        assert (clock.status, clock.stopped) == ("met", at("2026-11-24 10:03"))
+
+
+def test_a_member_reporting_for_themselves_is_not_answered_by_their_own_comment() -> None:
+    with Desk(CLUB, reporter="club-member-wang") as desk:
+        n = desk.open("issue", {**BASE, "level": "l1"}, at(T0), association="MEMBER")
+        desk.say(n, "club-member-wang", "补充：是 3 号场。", at("2026-11-24 10:03"), association="MEMBER")
+        assert desk.clock(n, "kb_answer", at("2026-11-24 10:20")).status == "late"

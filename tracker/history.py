@@ -329,12 +329,17 @@ def read_history(
 
 
 def _staff_replies(t: Ticket, tl: Timeline, ctx: Context) -> float | None:
-    """Note every staff reply on the timeline; the first one's time."""
+    """Note every staff reply on the timeline; the first one's time.
+
+    The person who opened the ticket answering it is a reply when they are named in a role
+    (an agent logging a call answers it); an organisation member who reported a fault
+    adding to it is not.
+    """
     first_response = None
     for comment in t.comments:
-        if comment.author == t.author or not ctx.is_staff(
-            comment.author, comment.author_association, comment.is_bot
-        ):
+        if comment.author == t.author and comment.author not in ctx.cfg.staff_logins:
+            continue
+        if not ctx.is_staff(comment.author, comment.author_association, comment.is_bot):
             continue
         at = epoch(comment.created_at)
         tl.add("staff_reply", at, comment.author)
