@@ -299,6 +299,8 @@ def _answers(p: Prepared, h: History, ctx: Context, *, is_open: bool) -> tuple[P
     for cmd in h.bad_ratings:
         body = msg.render(loc, "bad_rating", value=cmd.args, scale=_scale(ctx))
         out.append(PostComment(n, bad_rating_key(cmd.comment_id), body))
+    for answer in h.answers:
+        out.append(PostComment(n, answer.key, msg.render(loc, answer.template, **dict(answer.context))))
     return _unposted(p, out)
 
 
