@@ -198,3 +198,37 @@ def test_a_value_that_cannot_be_read_is_answered_once() -> None:
             "请重新填写数字，可带单位：2.5、2.5h、90分钟、15万、150000元。"
         )
         assert not desk.plan(at("2026-11-24 11:00"))
+
+
+def test_a_ticket_after_the_incident_was_resolved_does_not_join_it_and_is_not_closed_at_once() -> None:
+    with Desk(CFG) as desk:
+        for m in (0, 5, 10, 15, 20):
+            desk.open("problem", answers("login_failure", 2), at(f"2026-11-24 10:{m:02d}"))
+        desk.run(at("2026-11-24 10:21"))
+        inc = next(t.number for t in desk.tickets() if t.author == CFG.bot.login)
+        desk.say(inc, "online-cs-manager", "/resolve downtime=0.3", at("2026-11-24 10:30"))
+        desk.run(at("2026-11-24 10:31"))
+        late = desk.open("problem", answers("login_failure", 2), at("2026-11-24 10:40"))  # inside the window
+        desk.run(at("2026-11-24 10:41"))
+        view = desk.view(late, at("2026-11-24 10:41"))
+        assert (view.incident_key, view.resolved_at, desk.ticket(late).state) == (None, None, "open")
+        assert not [k for k in desk.bot_comments(late) if k.startswith("incident")]
+        assert desk.view(inc, at("2026-11-24 10:41")).members == (1, 2, 3, 4, 5)
+        assert not desk.plan(at("2026-11-24 10:41"))
+
+
+def test_a_recurrence_after_the_resolution_opens_a_new_incident() -> None:
+    with Desk(CFG) as desk:
+        for m in (0, 5, 10, 15, 20):
+            desk.open("problem", answers("login_failure", 2), at(f"2026-11-24 10:{m:02d}"))
+        desk.run(at("2026-11-24 10:21"))
+        first = next(t.number for t in desk.tickets() if t.author == CFG.bot.login)
+        desk.say(first, "online-cs-manager", "/resolve downtime=0.3", at("2026-11-24 10:30"))
+        again = [desk.open("problem", answers("login_failure", 2), at(f"2026-11-24 10:{m}")) for m in (35, 40, 45, 50, 55)]
+        desk.run(at("2026-11-24 10:56"))
+        incidents = [t.number for t in desk.tickets() if t.author == CFG.bot.login]
+        assert len(incidents) == 2
+        assert desk.view(incidents[1], at("2026-11-24 10:56")).members == tuple(again)
+        assert all(desk.view(n, at("2026-11-24 10:56")).resolved_at is None for n in again)
+        desk.run(at("2026-11-24 10:56"))
+        assert not desk.plan(at("2026-11-24 10:56"))

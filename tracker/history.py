@@ -321,7 +321,10 @@ def read_history(
     if w.pause_start is not None:
         w.pauses.append((w.pause_start, INF))
     resolved = w.resolved
-    if incident_resolved is not None and (resolved is None or incident_resolved < resolved):
+    # An incident resolved before this ticket was opened did not resolve it.
+    if incident_resolved is not None and incident_resolved >= p.opened and (
+        resolved is None or incident_resolved < resolved
+    ):
         resolved = incident_resolved
     tl = w.timeline
     if resolved is not None:
