@@ -200,13 +200,19 @@ def test_a_value_that_cannot_be_read_is_answered_once() -> None:
         assert not desk.plan(at("2026-11-24 11:00"))
 
 
+def _surge_resolved_at_1030(desk: Desk) -> int:
+    """Five login failures from 10:00 open an incident, resolved at 10:30; its number."""
+    for m in (0, 5, 10, 15, 20):
+        desk.open("problem", answers("login_failure", 2), at(f"2026-11-24 10:{m:02d}"))
+    desk.run(at("2026-11-24 10:21"))
+    inc = next(t.number for t in desk.tickets() if t.author == CFG.bot.login)
+    desk.say(inc, "online-cs-manager", "/resolve downtime=0.3", at("2026-11-24 10:30"))
+    return inc
+
+
 def test_a_ticket_after_the_incident_was_resolved_does_not_join_it_and_is_not_closed_at_once() -> None:
     with Desk(CFG) as desk:
-        for m in (0, 5, 10, 15, 20):
-            desk.open("problem", answers("login_failure", 2), at(f"2026-11-24 10:{m:02d}"))
-        desk.run(at("2026-11-24 10:21"))
-        inc = next(t.number for t in desk.tickets() if t.author == CFG.bot.login)
-        desk.say(inc, "online-cs-manager", "/resolve downtime=0.3", at("2026-11-24 10:30"))
+        inc = _surge_resolved_at_1030(desk)
         desk.run(at("2026-11-24 10:31"))
         late = desk.open("problem", answers("login_failure", 2), at("2026-11-24 10:40"))  # inside the window
         desk.run(at("2026-11-24 10:41"))
@@ -219,11 +225,7 @@ def test_a_ticket_after_the_incident_was_resolved_does_not_join_it_and_is_not_cl
 
 def test_a_recurrence_after_the_resolution_opens_a_new_incident() -> None:
     with Desk(CFG) as desk:
-        for m in (0, 5, 10, 15, 20):
-            desk.open("problem", answers("login_failure", 2), at(f"2026-11-24 10:{m:02d}"))
-        desk.run(at("2026-11-24 10:21"))
-        first = next(t.number for t in desk.tickets() if t.author == CFG.bot.login)
-        desk.say(first, "online-cs-manager", "/resolve downtime=0.3", at("2026-11-24 10:30"))
+        _surge_resolved_at_1030(desk)
         again = [desk.open("problem", answers("login_failure", 2), at(f"2026-11-24 10:{m}")) for m in (35, 40, 45, 50, 55)]
         desk.run(at("2026-11-24 10:56"))
         incidents = [t.number for t in desk.tickets() if t.author == CFG.bot.login]
