@@ -7,6 +7,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -70,19 +71,59 @@ BAD = [
      "tracker.yml: clocks[0].start[0]: field 'nope' is not a datetime field under fields"),
     (lambda d: d["clocks"][0].update(ladder="nowhere"),
      "tracker.yml: clocks[0].ladder: ladder 'nowhere' is not under ladders"),
+    (lambda d: (d["types"][0].update(id="issue-" + "x" * 40), d["forms"][0].update(type="issue-" + "x" * 40)),
+     f"tracker.yml: types[0].id: the label 'type:issue-{'x' * 40}' is 51 characters; GitHub allows 50"),
+    (lambda d: d["roles"]["senior"].update(members=["ann", "@club-senior"]),
+     'tracker.yml: roles.senior.members[1]: write the login without "@"'),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("spoil", "message"), BAD)
 def test_bad_config_stops_with_file_key_and_fault(desk: Path, spoil, message: str) -> None:
-    data = yaml.safe_load((desk / "tracker.yml").read_text())
-    spoil(data)
-    (desk / "tracker.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    _edit_policy(desk, spoil)
     code, out, err = run(["grade", "--now", "2026-11-24T10:00"], desk)
     assert code == 2
     assert out == ""
     assert err == f"error: {message}\n"
     assert not (desk / "tracker.db").exists()  # nothing was touched
+
+
+def _edit_policy(desk: Path, change: Any) -> None:
+    """Change the desk's tracker.yml as data: ``change`` edits the loaded mapping in place."""
+    data = yaml.safe_load((desk / "tracker.yml").read_text())
+    change(data)
+    (desk / "tracker.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+def _own_people(data: dict[str, Any]) -> None:
+    data["locale"] = "en"
+    for role in data["roles"].values():
+        role["members"] = [m.replace("club-", "acme-") for m in role["members"]]
+    data["roles"]["management"]["members"] = ["@acme/managers"]  # a team keeps its "@"
+
+
+def test_validate_warns_about_the_presets_made_up_logins_and_still_passes(desk: Path) -> None:
+    _edit_policy(desk, lambda d: (_own_people(d), d["roles"]["senior"].update(members=["acme-ann", "club-senior"])))
+    code, out, err = run(["validate"], desk)
+    assert (code, out) == (0, "tracker.yml: ok (3 grades, 9 clocks, 1 forms, 6 roles)\n")
+    assert err == (
+        'warning: tracker.yml: roles.senior.members[1]: "club-senior" is a made-up login from the club '
+        "preset; name your own people (a GitHub user by that name would be assigned and pinged)\n"
+    )
+    _edit_policy(desk, lambda d: d["roles"]["senior"].update(members=["acme-ann"]))
+    assert run(["validate"], desk) == (0, "tracker.yml: ok (3 grades, 9 clocks, 1 forms, 6 roles)\n", "")
+
+
+def test_validate_refuses_a_form_the_parser_could_not_read(desk: Path) -> None:
+    _edit_policy(desk, lambda d: (d["fields"]["customer"].update(label="联系电话(手机)"),
+                                  d["fields"]["description"].update(label="联系电话（手机）")))  # fmt: skip
+    code, out, err = run(["validate"], desk)
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: tracker.yml: fields.customer.label: label '联系电话(手机)' is also used by field "
+        "'description' in form 'issue'\n"
+        "tracker.yml: fields.customer.label: label '联系电话(手机)' is also a label of field 'description'\n"
+    )
 
 
 def test_missing_config_says_how_to_make_one(tmp_path: Path) -> None:

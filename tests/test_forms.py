@@ -339,7 +339,8 @@ def test_yaml_words_stay_strings() -> None:
         {"id": "f", "name": "1.5"},
     ]
     data["fields"]["summary"]["label"] = "true"
-    doc = yaml.safe_load(issue_forms(parse_config(data))["fault.yml"])
+    text = issue_forms(parse_config(data))["fault.yml"]
+    doc = yaml.safe_load(text)
     assert _element(doc, "product")["attributes"]["options"] == [
         "Yes",
         "No",
@@ -350,6 +351,19 @@ def test_yaml_words_stay_strings() -> None:
     ]
     assert _element(doc, "summary")["attributes"]["label"] == "true"
     assert github_faults(doc) == []
+
+
+def test_texts_other_yaml_readers_take_for_numbers_are_quoted() -> None:
+    """GitHub's YAML reader takes ``5,000`` for 5000; YAML 1.2 takes ``-.5``, ``1e3`` and
+    ``0o17`` for numbers: each is written quoted; text that only starts with a digit is not."""
+    data = policy()
+    names = ["5,000", "-.5", "1e3", "0o17", "+.5", "y", "3号场"]
+    data["fields"]["product"]["options"] = [{"id": f"o{i}", "name": n} for i, n in enumerate(names)]
+    text = issue_forms(parse_config(data))["fault.yml"]
+    for quoted in ("'5,000'", "'-.5'", "'1e3'", "'0o17'", "'+.5'", "'y'"):
+        assert f"      - {quoted}\n" in text
+    assert "      - 3号场\n" in text
+    assert _element(yaml.safe_load(text), "product")["attributes"]["options"] == names
 
 
 def test_forms_and_parser_share_labels(cfg: Config, cfg_en: Config) -> None:
@@ -420,6 +434,24 @@ def _rename_field(data: dict[str, Any], old: str, new: str) -> None:
             "same text as a label",
         ),
         (lambda d: d["fields"]["phone"].update(label="Password"), "fields.phone.label", "password"),
+        (
+            lambda d: (
+                d["fields"]["phone"].update(label="联系电话(手机)"),
+                d["fields"]["summary"].update(label="联系电话（手机）"),
+            ),
+            "fields.phone.label",
+            "'联系电话(手机)' is also used by field 'summary'",
+        ),
+        (
+            lambda d: d["fields"]["regions"]["options"].append({"id": "abroad2", "name": "海外(含港澳台)"}),
+            "fields.regions.options",
+            "option names must be distinct: '海外（含港澳台）' and '海外(含港澳台)' read the same",
+        ),
+        (
+            lambda d: d["fields"]["product"]["options"].append({"id": "api2", "name": "接口", "name_en": "ＯＰＥＮ api"}),
+            "fields.product.options",
+            "option names must be distinct: 'Open API' and 'ＯＰＥＮ api' read the same",
+        ),
         (lambda d: d["forms"][1].update(id="config"), "forms[1].id", "config.yml"),
         (lambda d: d["forms"][1].update(name="故障报修"), "forms[1].name", "also used"),
         (lambda d: d["forms"][1].update(id="fault"), "forms[1].id", "used twice"),

@@ -344,12 +344,25 @@ def test_required_fields_left_blank_are_missing_in_form_order() -> None:
     assert intake.facts == {"phone": "123", "subscribe": False}
 
 
-def test_duplicate_headings_first_wins() -> None:
+def test_a_section_repeated_at_the_end_is_a_correction_and_wins() -> None:
     body = render_body(CFG, "consult", {"summary": "第一次", "question": "问题"})
     body += "\n\n### 问题概述\n\n第二次\n\n### 您的问题\n\n又一个问题"
     intake = parse_body(body, CFG)
-    assert intake.facts["summary"] == "第一次"
-    assert intake.facts["question"] == "问题"
+    assert intake.facts["summary"] == "第二次"
+    assert intake.facts["question"] == "又一个问题"
+
+
+def test_a_repeated_section_left_blank_erases_nothing() -> None:
+    body = render_body(CFG, "consult", {"summary": "第一次", "question": "问题"})
+    body += "\n\n### 问题概述\n\n_No response_\n\n### 您的问题\n\n"
+    assert parse_body(body, CFG).facts == {"summary": "第一次", "question": "问题", "subscribe": False}
+
+
+def test_a_byte_order_mark_does_not_hide_the_first_field() -> None:
+    body = "\ufeff" + render_body(CFG, "consult", {"summary": "登录失败", "question": "问题"})
+    intake = parse_body(body, CFG)
+    assert intake.facts["summary"] == "登录失败"
+    assert "summary" not in intake.missing
 
 
 def test_an_unknown_heading_stays_in_the_answer_above() -> None:
@@ -784,15 +797,15 @@ def test_parity_with_githubs_parser(locale: str, form_id: str, body: str, tmp_pa
 
 
 def test_where_we_deliberately_differ_from_githubs_parser(tmp_path: Path) -> None:
-    """@github/issue-parser 2.0.0 splits at a known label even inside a fenced code block,
-    lets a repeated heading overwrite the first, and splits dropdown choices at every
-    comma, even one inside an option's name; we do none of these."""
+    """@github/issue-parser 2.0.0 splits at a known label even inside a fenced code block
+    and splits dropdown choices at every comma, even one inside an option's name; we do
+    neither. A repeated heading overwrites the first in both."""
     detail = "贴一段以前的工单：\n\n```\n### 所属产品\n\n网站\n```"
     body = render_body(CFG, "fault", {**FULL, "detail": detail}) + "\n\n### 问题概述\n\n后来加的"
     parsed = _github_parse(issue_forms(CFG)["fault.yml"], body, tmp_path)
     assert parsed["detail"] != detail and parsed["summary"] == "后来加的"
     ours = parse_body(body, CFG).facts
-    assert ours["detail"] == detail and ours["summary"] == "登录失败"
+    assert ours["detail"] == detail and ours["summary"] == "后来加的"
 
     body = render_body(CFG_EN, "fault", FULL)
     parsed = _github_parse(issue_forms(CFG_EN)["fault.yml"], body, tmp_path)

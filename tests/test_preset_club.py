@@ -7,6 +7,7 @@ from policy_helpers import Desk, at, load_preset
 
 from tracker.config import parse_config
 from tracker.config import preset_path as _preset_path
+from tracker.model import PostComment
 
 CLUB = load_preset("club")
 BASE = {"category": "booking", "description": "场馆问题"}
@@ -83,3 +84,44 @@ def test_english_by_configuration() -> None:
         text = desk.bot_comment(n, "esc:handoff:0:0")
         assert text.startswith("⚠️ **Escalation (step 1)**: \"Hand to the department\" was due by **2026-11-24 10:15**")
         assert "Ticket status" in desk.bot_comment(n, "status")
+
+
+def test_the_opening_agents_own_knowledge_base_answer_is_the_l1_reply() -> None:
+    with Desk(CLUB, reporter="club-agent-1") as desk:
+        n = desk.open("issue", {**BASE, "level": "l1"}, at(T0))
+        desk.say(n, "club-agent-1", "知识库：场地预订可在小程序内取消。", at("2026-11-24 10:03"))
+        clock = desk.clock(n, "kb_answer", at("2026-11-24 10:20"))
+        assert (clock.status, clock.stopped) == ("met", at("2026-11-24 10:03"))
+
+
+def test_a_member_reporting_for_themselves_is_not_answered_by_their_own_comment() -> None:
+    with Desk(CLUB, reporter="club-member-wang") as desk:
+        n = desk.open("issue", {**BASE, "level": "l1"}, at(T0), association="MEMBER")
+        desk.say(n, "club-member-wang", "补充：是 3 号场。", at("2026-11-24 10:03"), association="MEMBER")
+        assert desk.clock(n, "kb_answer", at("2026-11-24 10:20")).status == "late"
+
+
+def test_a_supervisor_cannot_grade_a_safety_accident_below_l3() -> None:
+    with Desk(CLUB, reporter="club-agent-1") as desk:
+        n = desk.open("issue", {**BASE, "level": "l1", "safety": True}, at(T0))
+        desk.say(n, "club-supervisor", "/grade l1 其实只是擦伤", at("2026-11-24 10:02"))
+        plan = desk.run(at("2026-11-24 10:03"))
+        assert desk.view(n, at("2026-11-24 10:03")).grade == "l3"
+        refused = [a.body for a in plan.actions if isinstance(a, PostComment) and a.key.startswith("refused-grade:")]
+        assert refused == [
+            "🚫 @club-supervisor：等级至少为 L3 严重，因此未改为 L1 轻微：规则“安全事故一律 L3”"
+            "规定此工单为 L3 严重 或以上。如工单描述有误，请更正工单内容。"
+        ]
+        desk.label(n, "grade:l2", "club-supervisor", at("2026-11-24 10:04"))
+        desk.run(at("2026-11-24 10:05"))
+        assert desk.view(n, at("2026-11-24 10:05")).grade == "l3"
+        assert "grade:l2" not in desk.ticket(n).labels
+        assert desk.bot_comment(n, "refused-grade-label:").startswith("🚫 @club-supervisor：等级至少为 L3 严重")
+        assert not desk.plan(at("2026-11-24 10:05"))
+
+
+def test_a_stated_level_is_no_floor_and_a_regrade_above_the_rules_stands() -> None:
+    with Desk(CLUB, reporter="club-agent-1") as desk:
+        n = desk.open("issue", {**BASE, "level": "l2"}, at(T0))
+        desk.say(n, "club-supervisor", "/grade l1", at("2026-11-24 10:02"))
+        assert desk.view(n, at("2026-11-24 10:03")).grade == "l1"

@@ -497,3 +497,15 @@ def test_response_time_runs_from_when_the_event_occurred_if_the_form_says() -> N
         assert desk.clock(stated, "response", at("2026-03-09 10:00")).due == at("2026-03-09 10:00")
         assert desk.clock(blank, "response", at("2026-03-09 10:00")).due == at("2026-03-09 10:30")
         assert desk.clock(later, "response", at("2026-03-09 10:00")).due == at("2026-03-09 10:30")
+
+
+def test_in_english_the_low_rating_follow_up_names_the_score_in_english(cfg: Config) -> None:
+    with Desk(cfg.model_copy(update={"locale": "en"}), reporter=AGENT) as desk:
+        n = log(desk, "2026-03-09 10:00", "fault")
+        do(desk, n, [
+            ("2026-03-09 11:00", L2, "/resolve 已恢复"),
+            ("2026-03-09 11:30", AGENT, "/rate 4"),
+        ])  # fmt: skip
+        text = next(iter(posted(desk.run(at("2026-03-09 11:30")), "low-rating:").values()))
+    assert text.startswith('😟 The customer rated this "Neutral" (4).')
+    assert "一般" not in text

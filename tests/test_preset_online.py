@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from policy_helpers import Desk, at, load_preset
+from policy_helpers import Desk, at, load_preset, posted
 
 CFG = load_preset("online")
 ORD = {"tier": "ordinary", "channel": "phone", "description": "用户反馈问题"}
@@ -132,13 +132,18 @@ def test_affected_ratio_of_one_percent_is_announced_and_graded() -> None:
     ("resolve", "final"),
     [("downtime=2.5", "major"), ("downtime=1.5", "urgent"), ("downtime=0.6", "serious"),
      ("downtime=0.2", "general"), ("loss=200000", "major"), ("loss=50000", "urgent"),
-     ("loss=500", "serious"), ("downtime=0.1 loss=20000", "urgent")],
+     ("loss=500", "serious"), ("downtime=0.1 loss=20000", "urgent"),
+     # values with units: money in yuan, times in hours
+     ("loss=15万", "major"), ("loss=150000元", "major"), ("loss=¥150,000", "major"), ("loss=1.5万", "urgent"),
+     ("downtime=2.5小时", "major"), ("downtime=2.5h", "major"), ("downtime=90分钟", "urgent"),
+     ("downtime=1h30m", "urgent"), ("downtime=1天", "major"), ("downtime=40min", "serious")],
 )  # fmt: skip
 def test_final_grade_is_the_highest_of_downtime_money_and_complaints(resolve: str, final: str) -> None:
     with Desk(CFG) as desk:
         n = desk.open("problem", answers("product_bug", 2), at("2026-11-24 10:00"))
         desk.say(n, "online-shift-lead", f"/resolve {resolve}", at("2026-11-24 11:00"))
         assert desk.view(n, at("2026-11-24 11:00")).final_grade == final
+        assert not posted(desk.plan(at("2026-11-24 11:00")), "bad-value:")
 
 
 def test_late_notify_escalates_up_the_ladder_with_circle_and_breach_label() -> None:
@@ -180,3 +185,52 @@ def test_wording_on_the_incident_reaches_every_linked_ticket() -> None:
         desk.run(at("2026-11-24 10:31"))
         assert desk.view(a, at("2026-11-24 10:31")).resolved_at == at("2026-11-24 10:30")
         assert desk.bot_comment(a, "incident-resolved")
+
+
+def test_a_value_that_cannot_be_read_is_answered_once() -> None:
+    with Desk(CFG) as desk:
+        n = desk.open("problem", answers("product_bug", 2), at("2026-11-24 10:00"))
+        desk.say(n, "online-shift-lead", "/resolve downtime=很久 loss=15万", at("2026-11-24 11:00"))
+        desk.run(at("2026-11-24 11:00"))
+        assert desk.view(n, at("2026-11-24 11:00")).final_grade == "major"  # the loss still counts
+        assert desk.bot_comment(n, "bad-value:") == (
+            "❓ @online-shift-lead：`downtime=很久` 无法识别为数字，最终等级没有计入。"
+            "请重新填写数字，可带单位：2.5、2.5h、90分钟、15万、150000元。"
+        )
+        assert not desk.plan(at("2026-11-24 11:00"))
+
+
+def _surge_resolved_at_1030(desk: Desk) -> int:
+    """Five login failures from 10:00 open an incident, resolved at 10:30; its number."""
+    for m in (0, 5, 10, 15, 20):
+        desk.open("problem", answers("login_failure", 2), at(f"2026-11-24 10:{m:02d}"))
+    desk.run(at("2026-11-24 10:21"))
+    inc = next(t.number for t in desk.tickets() if t.author == CFG.bot.login)
+    desk.say(inc, "online-cs-manager", "/resolve downtime=0.3", at("2026-11-24 10:30"))
+    return inc
+
+
+def test_a_ticket_after_the_incident_was_resolved_does_not_join_it_and_is_not_closed_at_once() -> None:
+    with Desk(CFG) as desk:
+        inc = _surge_resolved_at_1030(desk)
+        desk.run(at("2026-11-24 10:31"))
+        late = desk.open("problem", answers("login_failure", 2), at("2026-11-24 10:40"))  # inside the window
+        desk.run(at("2026-11-24 10:41"))
+        view = desk.view(late, at("2026-11-24 10:41"))
+        assert (view.incident_key, view.resolved_at, desk.ticket(late).state) == (None, None, "open")
+        assert not [k for k in desk.bot_comments(late) if k.startswith("incident")]
+        assert desk.view(inc, at("2026-11-24 10:41")).members == (1, 2, 3, 4, 5)
+        assert not desk.plan(at("2026-11-24 10:41"))
+
+
+def test_a_recurrence_after_the_resolution_opens_a_new_incident() -> None:
+    with Desk(CFG) as desk:
+        _surge_resolved_at_1030(desk)
+        again = [desk.open("problem", answers("login_failure", 2), at(f"2026-11-24 10:{m}")) for m in (35, 40, 45, 50, 55)]
+        desk.run(at("2026-11-24 10:56"))
+        incidents = [t.number for t in desk.tickets() if t.author == CFG.bot.login]
+        assert len(incidents) == 2
+        assert desk.view(incidents[1], at("2026-11-24 10:56")).members == tuple(again)
+        assert all(desk.view(n, at("2026-11-24 10:56")).resolved_at is None for n in again)
+        desk.run(at("2026-11-24 10:56"))
+        assert not desk.plan(at("2026-11-24 10:56"))

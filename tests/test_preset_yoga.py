@@ -483,3 +483,14 @@ def test_reopening_a_closed_too_early_ticket_converges_in_one_run(desk: Desk) ->
     desk.run(at("2026-03-10 13:15"))  # reopens: /verify is missing
     assert {"sla:breach", "status:resolved"} <= set(desk.ticket(n).labels)
     assert not desk.run(at("2026-03-10 13:15"))
+
+
+def test_a_verify_from_outside_the_discovering_group_does_not_start_the_recovery_notice(desk: Desk) -> None:
+    n = report(desk, "2026-03-10 10:00")
+    do(desk, n, [("2026-03-10 15:00", TECH, "/resolve 已修复"), ("2026-03-10 15:10", TECH, "/verify 我测过了")])
+    view = desk.view(n, at("2026-03-10 15:20"))
+    assert "announce" not in {c.id for c in view.clocks}
+    assert view.clock("verify").status == "running"
+    do(desk, n, [("2026-03-10 15:30", FRONT, "/verify 前台签到正常")])
+    announce = desk.view(n, at("2026-03-10 15:40")).clock("announce")
+    assert (announce.started, announce.due) == (at("2026-03-10 15:30"), at("2026-03-10 16:00"))

@@ -74,6 +74,9 @@ def test_escalation_key_round_trip() -> None:
         (proto.low_rating_key, proto.LOW_RATING),
         (proto.close_blocked_key, proto.CLOSE_BLOCKED),
         (proto.rate_request_key, proto.RATE_REQUEST),
+        (proto.bad_value_key, proto.BAD_VALUE),
+        (proto.refused_grade_key, proto.REFUSED_GRADE),
+        (proto.refused_grade_label_key, proto.REFUSED_GRADE_LABEL),
     ],
 )
 def test_id_keys_round_trip(build: Callable[[int], str], kind: str) -> None:

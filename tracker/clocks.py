@@ -8,6 +8,7 @@ Everything is epoch seconds inside; nothing here reads the wall clock.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -120,9 +121,10 @@ def evaluate(
     if limit is None:
         return []
     who = _role_members(cfg, clock.stop_by)
+    givers = _givers(cfg)
     start_trigger, start = "", 0.0
     for trigger in clock.start_triggers:
-        starts = tl.times(trigger, who=None)
+        starts = tl.times(trigger, who=givers.get(trigger))
         if starts:
             start_trigger, start = trigger, starts[0]
             break
@@ -262,6 +264,32 @@ def parse_deadline(value: str, start: float, to_dt: Callable[[float], datetime])
 
 def _paused_at(pauses: list[tuple[float, float]], t: float) -> bool:
     return any(a <= t < b for a, b in pauses)
+
+
+_GIVERS: dict[int, dict[str, frozenset[str]]] = {}  # id(config) -> its givers, dropped with it
+
+
+def _givers(cfg: Config) -> dict[str, frozenset[str]]:
+    """Who may give a command or label that starts a clock: the people whose doing it stops
+    another clock (its ``stop_by``) or meets a closing rule (its ``by``). A trigger not listed
+    may be given by any staff, as may one that some clock or rule takes from anyone."""
+    hit = _GIVERS.get(id(cfg))
+    if hit is not None:
+        return hit
+    allowed: dict[str, set[str] | None] = {}
+    uses = [(t, c.stop_by) for c in cfg.clocks for t in c.stop]
+    uses += [("command:confirm" if r.requires == "confirmed" else r.requires, r.by) for r in cfg.close_rules]
+    for trigger, roles in uses:
+        if not _is_personal(trigger) or trigger in ("staff_reply", "assigned"):
+            continue
+        members = _role_members(cfg, roles)
+        if members is None or (trigger in allowed and allowed[trigger] is None):
+            allowed[trigger] = None
+        else:
+            allowed[trigger] = (allowed.get(trigger) or set()) | members
+    hit = _GIVERS[id(cfg)] = {t: frozenset(m) for t, m in allowed.items() if m is not None}
+    weakref.finalize(cfg, _GIVERS.pop, id(cfg), None)
+    return hit
 
 
 def _role_members(cfg: Config, roles: list[str]) -> frozenset[str] | None:

@@ -9,6 +9,7 @@ the engine; this module only reads text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -53,17 +54,43 @@ def key_values(args: str) -> dict[str, str]:
     return {k.lower(): v for k, v in _KV_RE.findall(args)}
 
 
+# A unit after a number: hours for a time (``downtime`` is in hours), yuan for money.
+_TIME_UNITS = {
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours", "小时", "个小时", "钟头", "个钟头"), 1.0),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes", "分钟", "分"), 1 / 60),
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds", "秒", "秒钟"), 1 / 3600),
+    **dict.fromkeys(("d", "day", "days", "天", "日"), 24.0),
+}
+_MONEY_UNITS = {
+    **dict.fromkeys(("", "%", "元", "块", "yuan", "rmb", "cny"), 1.0),
+    **dict.fromkeys(("k", "千", "千元"), 1e3),
+    **dict.fromkeys(("w", "万", "万元"), 1e4),
+    **dict.fromkeys(("百万", "百万元"), 1e6),
+    **dict.fromkeys(("亿", "亿元"), 1e8),
+}
+_UNIT_RE = "|".join(sorted((re.escape(u) for u in {*_TIME_UNITS, *_MONEY_UNITS} if u), key=len, reverse=True))
+_PART_RE = re.compile(rf"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)({_UNIT_RE})?")
+
+
 def number_arg(value: str) -> float | None:
-    """A number written by a person: ``1,200``, ``1.5h`` (hours), ``30m`` (as hours), ``2%``."""
-    text = value.strip().replace(",", "").lower()
-    scale = 1.0
-    if text.endswith("h"):
-        text = text[:-1]
-    elif text.endswith("m") and not text.endswith("km"):
-        text, scale = text[:-1], 1 / 60
-    elif text.endswith("%"):
-        text = text[:-1]
-    try:
-        return float(text) * scale
-    except ValueError:
+    """A number written by a person, or None when it cannot be read.
+
+    Thousands separators and a currency sign are ignored: ``1,200``, ``¥150,000``, ``2%``.
+    Money units scale it to yuan: ``15万`` and ``15w`` are 150000, ``150000元``, ``3k``, ``2亿``.
+    Time units give hours: ``2.5小时``, ``1.5h``, ``30分钟`` and ``30m`` (0.5), ``2天`` (48),
+    and a time in parts adds up: ``1h30m``, ``1小时30分钟``.
+    """
+    text = unicodedata.normalize("NFKC", value).strip().lower()
+    text = re.sub(r"[\s,_]", "", text).removeprefix("¥").removeprefix("rmb").removeprefix("cny")
+    sign = -1.0 if text.startswith("-") else 1.0
+    text = text.lstrip("+-")
+    parts = [(m.group(1), m.group(2) or "") for m in _PART_RE.finditer(text)]
+    if re.fullmatch(r"[0-9]*\.?[0-9]+e[-+]?[0-9]{1,3}", text):
+        return sign * float(text)
+    if not parts or "".join(n + u for n, u in parts) != text or len(text) > 64:
         return None
+    if len(parts) == 1 and parts[0][1] in _MONEY_UNITS:
+        return sign * float(parts[0][0]) * _MONEY_UNITS[parts[0][1]]
+    if all(u in _TIME_UNITS for _, u in parts):
+        return sign * sum(float(n) * _TIME_UNITS[u] for n, u in parts)
+    return None

@@ -3,13 +3,18 @@
 A grade, type, role, clock, field or ladder named in one place must be defined in another;
 working windows must not overlap. Each fault is a ``(key path, what is wrong)`` pair, which
 :func:`tracker.config.parse_config` reports as ``file: key.path: fault``.
+:func:`placeholders` finds what is allowed but likely a mistake: the presets' made-up logins
+left in the roles (``tracker validate`` warns about them).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+import yaml
 
 if TYPE_CHECKING:
     from tracker.config import Config, DaySchedule
@@ -51,6 +56,10 @@ def cross_check(cfg: Config) -> list[tuple[str, str]]:
     for name, role_def in cfg.roles.items():
         if not [m for m in role_def.members if m.strip()]:
             faults.append((f"roles.{name}.members", "role has nobody in it"))
+        for i, member in enumerate(role_def.members):
+            if member.startswith("@") and "/" not in member:
+                # Only a team is written with "@" (@org/team); a person is named by login.
+                faults.append((f"roles.{name}.members[{i}]", 'write the login without "@"'))
     if len(grades) != len(cfg.grades):
         faults.append(("grades", "grade ids must be unique"))
     for name, cal in cfg.calendars.items():
@@ -148,7 +157,33 @@ def cross_check(cfg: Config) -> list[tuple[str, str]]:
         for j, role in enumerate(rule.by):
             need_role(f"close_rules[{i}].by[{j}]", role)
     faults += _report_faults(cfg, need_role)
+    faults += _label_faults(cfg)
     return faults
+
+
+GITHUB_LABEL_MAX = 50  # GitHub refuses a longer label name
+
+
+def _label_faults(cfg: Config) -> list[tuple[str, str]]:
+    """Every label the grader would create fits GitHub's limit on a label's name."""
+    names: list[tuple[str, str]] = []
+    lb = cfg.labels
+    for key, template, ids in (
+        ("grades", lb.grade, [g.id for g in cfg.grades]),
+        ("types", lb.type, [t.id for t in cfg.types]),
+        ("categories", lb.category, [c.id for c in cfg.categories]),
+    ):
+        names += [(f"{key}[{i}].id", template.replace("{id}", x)) for i, x in enumerate(ids)]
+    for key in ("breach", "at_risk", "needs_info", "incident", "paused", "resolved", "kb"):
+        names.append((f"labels.{key}", getattr(lb, key)))
+    for name, ladder in cfg.ladders.items():
+        for j, step in enumerate(ladder.steps):
+            names += [(f"ladders.{name}.steps[{j}].labels[{k}]", x) for k, x in enumerate(step.labels)]
+    return [
+        (path, f"the label {label!r} is {len(label)} characters; GitHub allows {GITHUB_LABEL_MAX}")
+        for path, label in names
+        if len(label) > GITHUB_LABEL_MAX
+    ]
 
 
 def _report_faults(cfg: Config, need_role: Callable[[str, str], None]) -> list[tuple[str, str]]:
@@ -167,6 +202,32 @@ def _report_faults(cfg: Config, need_role: Callable[[str, str], None]) -> list[t
         if fact is not None and fact not in cfg.fields and fact not in cfg.derived:
             faults.append((path, f"field {fact!r} is not under fields (nor derived)"))
     return faults
+
+
+def placeholders(cfg: Config) -> list[tuple[str, str, str]]:
+    """(key path, login, preset) for every role member that is still one of a shipped preset's
+    made-up logins: a real GitHub user by that name would be assigned and pinged."""
+    made_up = _preset_logins()
+    return [
+        (f"roles.{name}.members[{i}]", member, made_up[member])
+        for name, role_def in cfg.roles.items()
+        for i, member in enumerate(role_def.members)
+        if member in made_up
+    ]
+
+
+@functools.cache
+def _preset_logins() -> dict[str, str]:
+    """Every login the shipped presets name in their roles -> the first preset naming it."""
+    from tracker.config import PRESETS, preset_path
+
+    out: dict[str, str] = {}
+    for preset in PRESETS:
+        data = yaml.safe_load(preset_path(preset).read_text(encoding="utf-8"))
+        for role_def in data.get("roles", {}).values():
+            for member in role_def.get("members", []):
+                out.setdefault(member, preset)
+    return out
 
 
 def _hm(window: tuple[int, int]) -> str:

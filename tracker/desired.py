@@ -303,6 +303,8 @@ def _answers(p: Prepared, h: History, ctx: Context, *, is_open: bool) -> tuple[P
     approval = approval_comment(p, h, ctx)
     if approval is not None:
         out.append(approval)
+    for answer in h.answers:
+        out.append(PostComment(n, answer.key, msg.render(loc, answer.template, **dict(answer.context))))
     return _unposted(p, out)
 
 
@@ -371,7 +373,7 @@ def _rating_comments(p: Prepared, h: History, ctx: Context) -> tuple[PostComment
     if h.rating is not None and _is_low(h, ctx) and h.rating_comment is not None:
         score = ctx.scores.get(h.rating)
         body = msg.render(
-            loc, "low_rating", score=h.rating, score_name=score.name if score else h.rating,
+            loc, "low_rating", score=h.rating, score_name=score.label(loc) if score else h.rating,
             mention=ctx.mentions([sat.escalate_to]), reopened=sat.reopen_on_low,
             penalty=sat.penalties.get(h.rating, 0),
         )  # fmt: skip

@@ -22,7 +22,7 @@ import yaml
 from tracker.config import Config, Form, FormField
 from tracker.errors import ConfigError, TrackerError
 from tracker.i18n import N_, gettext
-from tracker.intake import NONE_CHOICE
+from tracker.intake import NONE_CHOICE, comparable
 
 GENERATED_MARK = "# Generated from tracker.yml by `tracker forms`"
 HEADER = (
@@ -107,17 +107,17 @@ def _field_faults(cfg: Config, form: Form, base: str) -> list[tuple[str, str]]:
         if not label or "\n" in label:
             faults.append((f"{path}.label", "a label must be one non-empty line"))
             continue
-        if label.casefold() in shown:
+        if comparable(label) in shown:
             faults.append(
                 (
                     f"{path}.label",
-                    f"label {label!r} is also used by field {shown[label.casefold()]!r} "
+                    f"label {label!r} is also used by field {shown[comparable(label)]!r} "
                     f"in form {form.id!r}",
                 )
             )
-        shown.setdefault(label.casefold(), fid)
+        shown.setdefault(comparable(label), fid)
         for text in {fld.label.strip(), (fld.label_en or "").strip()} - {""}:
-            other = heard.setdefault(" ".join(text.split()).casefold(), fid)
+            other = heard.setdefault(comparable(text), fid)
             if other != fid:
                 faults.append(
                     (f"{path}.label", f"label {text!r} is also a label of field {other!r}")
@@ -135,8 +135,7 @@ def _field_faults(cfg: Config, form: Form, base: str) -> list[tuple[str, str]]:
             names = [o.label(loc).strip() for o in fld.options]
             if any(not n or "\n" in n for n in names):
                 faults.append((f"{path}.options", "every option needs a one-line name"))
-            if len({n.casefold() for n in names}) != len(names):
-                faults.append((f"{path}.options", "option names must be distinct"))
+            faults += _option_clashes(fld, path)
             if fld.kind == "dropdown" and any(
                 n.casefold() == NONE_CHOICE.casefold() for n in names
             ):
@@ -149,13 +148,32 @@ def _field_faults(cfg: Config, form: Form, base: str) -> list[tuple[str, str]]:
             if fld.kind == "checkboxes":
                 box_labels += [(fid, n) for n in names]
     for fid, text in box_labels:
-        if text.casefold() in shown:
+        if comparable(text) in shown:
             faults.append(
                 (
                     f"fields.{fid}.options",
                     f"checkbox {text!r} has the same text as a label in form {form.id!r}",
                 )
             )
+    return faults
+
+
+def _option_clashes(fld: FormField, path: str) -> list[tuple[str, str]]:
+    """Two options whose names (either language) the parser reads as the same text: full
+    and half width, case and spacing are not told apart, so neither answer could be read."""
+    faults: list[tuple[str, str]] = []
+    heard: dict[str, tuple[str, str]] = {}  # comparable name -> (option id, name)
+    for o in fld.options:
+        for text in dict.fromkeys(t.strip() for t in (o.name, o.name_en or "") if t.strip()):
+            other_id, other = heard.setdefault(comparable(text), (o.id, text))
+            if other_id != o.id:
+                faults.append(
+                    (
+                        f"{path}.options",
+                        f"option names must be distinct: {other!r} and {text!r} read the same "
+                        "(width, case and spacing are not told apart)",
+                    )
+                )
     return faults
 
 
@@ -225,10 +243,14 @@ class _Dumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)
 
 
+# Plain texts some YAML reader takes for something else: GitHub's reads ``5,000`` as the
+# number 5000, YAML 1.2 reads ``-.5``, ``1e3`` and ``0o17`` as numbers, YAML 1.1 ``y`` as true.
+_LOOKS_TYPED = re.compile(r"[-+]?[0-9.][0-9A-Za-z_,.:+-]*|[-+]?\.(?:inf|nan)|[yn~]", re.IGNORECASE)
+
+
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar(
-        "tag:yaml.org,2002:str", data, style="|" if "\n" in data else None
-    )
+    style = "|" if "\n" in data else "'" if _LOOKS_TYPED.fullmatch(data) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
 _Dumper.add_representer(str, _represent_str)

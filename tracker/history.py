@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import NamedTuple
 
 from tracker.clocks import INF, Timeline, epoch
-from tracker.commands import key_values
+from tracker.commands import key_values, number_arg
 from tracker.context import Context
 from tracker.model import Event, Ticket
+from tracker.protocol import bad_value_key, refused_grade_key, refused_grade_label_key
 from tracker.reading import Prepared
 from tracker.views import Command, GradeChange
 
@@ -28,6 +29,14 @@ class UndoLabel(NamedTuple):
     event_id: int
     label: str
     actor: str
+
+
+class Answer(NamedTuple):
+    """A reply the grader owes a person whose command or label it could not follow."""
+
+    key: str  # the marker key of the reply (one per comment or event)
+    template: str  # the comment template that says why
+    context: tuple[tuple[str, str], ...]  # what the template is rendered with
 
 
 class CloseEvent(NamedTuple):
@@ -56,6 +65,7 @@ class History:
     first_response: float | None
     last_close_event: CloseEvent | None
     undo_labels: tuple[UndoLabel, ...]
+    answers: tuple[Answer, ...] = ()
 
 
 @dataclass(slots=True)
@@ -82,8 +92,19 @@ class _Walk:
     pauses: list[tuple[float, float]] = field(default_factory=list)
     last_close: CloseEvent | None = None
     undo_labels: list[UndoLabel] = field(default_factory=list)
+    floor: tuple[str, str] | None = None  # (grade, rule) the rules fix the ticket at, at least
+    own: frozenset[int] = frozenset()  # ids of the ticket's own comments (not the incident's)
+    answers: list[Answer] = field(default_factory=list)
 
-    def regrade(self, at: float, new: str, by: str, why: str, ctx: Context) -> None:
+    def regrade(self, at: float, new: str, by: str, why: str, ctx: Context, refused_key: str = "") -> None:
+        """Change the grade, unless it goes below the rules' floor: then say why, once."""
+        floor = self.floor
+        if floor and ctx.cfg.grade_rank[new] < ctx.cfg.grade_rank[floor[0]]:
+            if refused_key:
+                names = {g: ctx.cfg.grade_by_id[g].label(ctx.locale) for g in (new, floor[0])}
+                context = (("author", by), ("asked", names[new]), ("floor", names[floor[0]]), ("rule", floor[1]))
+                self.answers.append(Answer(refused_key, "refused_grade", context))
+            return
         if new != self.grade:
             self.grade, self.graded_at = new, at
             self.changes.append(GradeChange(ctx.to_dt(at), new, by, why))
@@ -107,13 +128,19 @@ def _on_grade(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
     words = cmd.args.split()
     new = ctx.grade_id(words[0]) if words else None
     if new:
-        w.regrade(at, new, cmd.author, cmd.text, ctx)
+        w.regrade(at, new, cmd.author, cmd.text, ctx, refused_grade_key(cmd.comment_id))
 
 
 def _on_resolve(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
     if w.resolved is None:
         w.resolved = at
-    w.resolve_facts.update(key_values(cmd.args))
+    given = key_values(cmd.args)
+    w.resolve_facts.update(given)
+    measured = {m.fact for m in ctx.cfg.final_grade.measures}
+    unread = [f"{k}={v}" for k, v in given.items() if k in measured and number_arg(v) is None]
+    if unread and cmd.comment_id in w.own:
+        context = (("author", cmd.author), ("values", " ".join(unread)))
+        w.answers.append(Answer(bad_value_key(cmd.comment_id), "bad_value", context))
 
 
 def _on_reopen(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
@@ -198,7 +225,7 @@ def _on_labeled(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> Non
     staff = ctx.is_staff(e.actor, _association(w.ticket, e.actor)) if human else False
     if e.label in ctx.grade_labels and human:
         if staff:
-            w.regrade(at, ctx.grade_labels[e.label], e.actor, "label", ctx)
+            w.regrade(at, ctx.grade_labels[e.label], e.actor, "label", ctx, refused_grade_label_key(e.id))
         else:
             w.undo_labels.append(UndoLabel(e.id, e.label, e.actor))
     elif e.label == labels.paused and staff and w.pause_start is None:
@@ -284,6 +311,8 @@ def read_history(
         graded_at=p.opened,
         timeline=Timeline(opened=p.opened, graded=p.opened),
         changes=[GradeChange(t.created_at, p.first_grade, "rules", ", ".join(p.first_rules))],
+        floor=_floor(p, ctx),
+        own=frozenset(c.comment_id for c in p.commands),
     )
     for at, _, item in items:
         if isinstance(item, Command):
@@ -295,7 +324,10 @@ def read_history(
     if w.pause_start is not None:
         w.pauses.append((w.pause_start, INF))
     resolved = w.resolved
-    if incident_resolved is not None and (resolved is None or incident_resolved < resolved):
+    # An incident resolved before this ticket was opened did not resolve it.
+    if incident_resolved is not None and incident_resolved >= p.opened and (
+        resolved is None or incident_resolved < resolved
+    ):
         resolved = incident_resolved
     tl = w.timeline
     if resolved is not None:
@@ -329,16 +361,33 @@ def read_history(
         first_response=first_response,
         last_close_event=w.last_close,
         undo_labels=tuple(w.undo_labels),
+        answers=tuple(w.answers),
     )
 
 
+def _floor(p: Prepared, ctx: Context) -> tuple[str, str] | None:
+    """The highest grade a grading rule gives the ticket, and that rule: no regrade goes below
+    it (a safety accident stays L3 whoever regrades it). A grade stated on the form is not a floor."""
+    rules = ctx.first_grade(p.facts)[1]
+    best = ctx.cfg.highest([r.grade for r in rules])
+    if best is None:
+        return None
+    rule = next(r for r in rules if r.grade == best)
+    return best, rule.note or rule.grade
+
+
 def _staff_replies(t: Ticket, tl: Timeline, ctx: Context) -> float | None:
-    """Note every staff reply on the timeline; the first one's time."""
+    """Note every staff reply on the timeline; the first one's time.
+
+    The person who opened the ticket answering it is a reply when they are named in a role
+    (an agent logging a call answers it); an organisation member who reported a fault
+    adding to it is not.
+    """
     first_response = None
     for comment in t.comments:
-        if comment.author == t.author or not ctx.is_staff(
-            comment.author, comment.author_association, comment.is_bot
-        ):
+        if comment.author == t.author and comment.author not in ctx.cfg.staff_logins:
+            continue
+        if not ctx.is_staff(comment.author, comment.author_association, comment.is_bot):
             continue
         at = epoch(comment.created_at)
         tl.add("staff_reply", at, comment.author)

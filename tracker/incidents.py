@@ -16,6 +16,7 @@ from tracker import messages as msg
 from tracker.config import FREE_TEXT
 from tracker.context import Context
 from tracker.grading import SurgeCandidate, detect_surges, first_grade
+from tracker.history import read_history
 from tracker.i18n import format_span, gettext
 from tracker.labels import grade_label, type_label
 from tracker.model import OpenIncident, PostComment
@@ -92,25 +93,38 @@ def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> In
             tier = p.facts.get(surge.tier_fact) or "ordinary"
             if isinstance(group, str) and isinstance(tier, str):
                 candidates.append(SurgeCandidate(p.ticket.number, p.opened, group, tier))
-        for hit in detect_surges(candidates, cfg):
-            existing = next((member_of[m] for m in hit.members if m in member_of), None)
-            key = existing or hit.key
-            if key not in incidents:
-                first = list(hit.members)
-                incidents[key] = IncidentState(
-                    key=key,
-                    number=None,
-                    group=hit.group,
-                    tier=hit.tier,
-                    members=(),
-                    grade=_surge_grade(ctx, hit.group, [by_number[m] for m in first]),
-                    type=surge.type or by_number[first[0]].facts.get("type"),
-                )
-                members[key] = first
-            for m in hit.members:
-                if m not in members[key] and m not in member_of:
-                    members[key].append(m)
-                    member_of[m] = key
+        resolved_at = {
+            p.incident_key: read_history(p, ctx, None).resolved for p in prepared if p.incident_key
+        }
+        while candidates:
+            later: list[SurgeCandidate] = []  # arrived after their incident was resolved
+            for hit in detect_surges(candidates, cfg):
+                existing = next((member_of[m] for m in hit.members if m in member_of), None)
+                key = existing or hit.key
+                done = resolved_at.get(key)
+                if done is not None:
+                    # A resolved incident takes no newcomers: a recurrence is a new problem,
+                    # counted afresh from the tickets that came after the resolution.
+                    later += [c for c in candidates if c.number in hit.members and c.at > done
+                              and c.number not in member_of]  # fmt: skip
+                if key not in incidents:
+                    first = list(hit.members)
+                    incidents[key] = IncidentState(
+                        key=key,
+                        number=None,
+                        group=hit.group,
+                        tier=hit.tier,
+                        members=(),
+                        grade=_surge_grade(ctx, hit.group, [by_number[m] for m in first]),
+                        type=surge.type or by_number[first[0]].facts.get("type"),
+                    )
+                    members[key] = first
+                newcomers = {c.number for c in later}
+                for m in hit.members:
+                    if m not in members[key] and m not in member_of and m not in newcomers:
+                        members[key].append(m)
+                        member_of[m] = key
+            candidates = later if len(later) < len(candidates) else []
     for p in prepared:
         if p.incident_key or p.ticket.number in member_of:
             continue

@@ -24,9 +24,10 @@ Every field of the detected form ends up in exactly one place: ``facts`` (answer
 ``missing`` (required and blank), ``invalid`` (answered but unreadable), or nowhere (an
 optional field left blank is simply absent from ``facts``, never ``None``).
 
-Bodies are untrusted text: nothing is evaluated, CRLF and trailing blanks are tolerated,
-sections may be missing or repeated (the first one wins), a ``### `` line inside a fenced
-code block is not a heading, and every step is linear in the size of the body.
+Bodies are untrusted text: nothing is evaluated, CRLF, trailing blanks and a byte-order
+mark are tolerated, sections may be missing or repeated (the last answer wins: a correction
+added at the end of an edited body; a repeat left blank erases nothing), a ``### `` line
+inside a fenced code block is not a heading, and every step is linear in the size of the body.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ _CHECKBOX_RE = re.compile(r"^[ \t]*[-*+][ \t]*\[([ xX])\][ \t]*(.*)$")
 
 
 def _lines(body: str) -> list[str]:
-    return body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # A byte-order mark (some editors and mail gateways add one) is no part of any answer.
+    text = body.replace("\ufeff", "")
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def _norm(text: str) -> str:
@@ -76,6 +79,12 @@ def _norm(text: str) -> str:
     ones (untrusted, possibly huge) are not, so the cache stays small.
     """
     return _norm_short(text) if len(text) <= 200 else _fold(text)
+
+
+def comparable(text: str) -> str:
+    """How the parser compares labels and option texts: two texts it cannot tell apart
+    (``联系电话(手机)`` and ``联系电话（手机）``) give the same key."""
+    return _norm(text)
 
 
 def _fold(text: str) -> str:
@@ -149,21 +158,17 @@ def _sections(
     lines: list[str], headings: list[tuple[int, str]], labels: dict[str, str]
 ) -> dict[str, str]:
     """Field id -> the raw text under its heading. Unknown headings stay part of the answer
-    above them (a heading the user typed into a textarea); a repeated heading ends the
-    section before it but its own text is dropped (the first answer wins)."""
-    bounds: list[tuple[int, str | None]] = []
-    seen: set[str] = set()
-    for index, text in headings:
-        fid = labels.get(_norm(text))
-        if fid is None:
-            continue
-        bounds.append((index, None if fid in seen else fid))
-        seen.add(fid)
+    above them (a heading the user typed into a textarea). A repeated heading is a
+    correction (a section added again at the end of an edited body): the last answer
+    wins, but a repeated section left blank does not erase an earlier answer."""
+    bounds = [(index, labels.get(_norm(text))) for index, text in headings]
+    bounds = [(index, fid) for index, fid in bounds if fid is not None]
     out: dict[str, str] = {}
     for k, (index, fid) in enumerate(bounds):
         end = bounds[k + 1][0] if k + 1 < len(bounds) else len(lines)
-        if fid is not None:
-            out[fid] = "\n".join(lines[index + 1 : end]).strip()
+        text = "\n".join(lines[index + 1 : end]).strip()
+        if fid is not None and (fid not in out or not _is_blank(text)):
+            out[fid] = text
     return out
 
 

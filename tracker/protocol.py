@@ -50,6 +50,9 @@ RATE_REQUEST = "rate"
 LOW_RATING = "low-rating"
 CLOSE_BLOCKED = "close-blocked"
 KB_APPROVED = "kb-approved"
+BAD_VALUE = "bad-value"
+REFUSED_GRADE = "refused-grade"
+REFUSED_GRADE_LABEL = "refused-grade-label"
 
 # Stands for the incident's number in a link text written before the incident exists.
 INCIDENT_NUMBER = "{incident}"
@@ -227,6 +230,21 @@ def undo_label_key(event_id: int) -> str:
 def bad_rating_key(comment_id: int) -> str:
     """The answer to a rating that is not on the scale."""
     return _key(BAD_RATING, comment_id)
+
+
+def bad_value_key(comment_id: int) -> str:
+    """The answer to values in comment ``comment_id`` that could not be read (``loss=很多``)."""
+    return _key(BAD_VALUE, comment_id)
+
+
+def refused_grade_key(comment_id: int) -> str:
+    """The answer to a ``/grade`` in comment ``comment_id`` below the grade the rules fix."""
+    return _key(REFUSED_GRADE, comment_id)
+
+
+def refused_grade_label_key(event_id: int) -> str:
+    """The answer to a grade label (event ``event_id``) below the grade the rules fix."""
+    return _key(REFUSED_GRADE_LABEL, event_id)
 
 
 def escalation_key(clock: str, cycle: int, step: int) -> str:

@@ -30,7 +30,7 @@ from tracker.cli.common import (
     print_json,
 )
 from tracker.config import PRESETS, Config, json_schema, preset_path
-from tracker.errors import UsageError
+from tracker.errors import ConfigError, UsageError
 from tracker.i18n import Translator, format_names, gettext
 from tracker.model import Action
 
@@ -71,8 +71,20 @@ def init(preset: str, path: Path, force: bool) -> None:
 @click.command()
 @CONFIG_OPTION
 def validate(cfg: Config) -> None:
-    """Check a policy file; exit 2 naming file, key and fault when it is wrong."""
+    """Check a policy file (and the forms it makes); exit 2 naming file, key and fault when it is wrong."""
+    from tracker.config_checks import placeholders
+    from tracker.forms import form_faults
+
+    faults = form_faults(cfg)
+    if faults:
+        raise ConfigError(str(config_path()), faults)
     _ = Translator(cfg.locale)
+    for path, login, preset in placeholders(cfg):
+        click.echo(_(
+            "warning: %(file)s: %(path)s: \"%(login)s\" is a made-up login from the %(preset)s preset; "
+            "name your own people (a GitHub user by that name would be assigned and pinged)",
+            file=config_path(), path=path, login=login, preset=preset,
+        ), err=True)  # fmt: skip
     click.echo(_(
         "%(file)s: ok (%(grades)s grades, %(clocks)s clocks, %(forms)s forms, %(roles)s roles)",
         file=config_path(), grades=len(cfg.grades), clocks=len(cfg.clocks), forms=len(cfg.forms),
