@@ -225,6 +225,7 @@ class Rule(_Model):
     when: dict[str, Matcher] = {}
     grade: str
     incident: bool = False  # the rule alone opens an incident (e.g. affected ratio >= 1 %)
+    fixed: bool = False  # the rulebook fixes the grade: no staff regrade goes below it
     note: str = ""
 
 
