@@ -16,7 +16,7 @@ import gettext as _gettext
 import io
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any, cast
 
@@ -27,7 +27,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 from babel.units import format_unit
-from jinja2 import BaseLoader, Environment, StrictUndefined
+from jinja2 import BaseLoader, Environment, StrictUndefined, nodes
+from jinja2.visitor import NodeTransformer
 
 SOURCE_LOCALE = "en"
 DEFAULT_LOCALE = "zh"
@@ -122,7 +123,11 @@ def format_span(seconds: float, locale: str) -> str:
     The one duration formatter: comments, the CLI, the site and the reports all use it.
     Negative spans are shown as their size; callers say "early" or "late" in words.
     """
-    minutes = round(abs(seconds) / 60)
+    return _span(round(abs(seconds) / 60), pick(locale))
+
+
+@lru_cache(maxsize=8192)
+def _span(minutes: int, locale: str) -> str:
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     loc = babel_locale(locale)
@@ -149,20 +154,66 @@ def format_names(items: Iterable[str], locale: str) -> str:
 # ----------------------------------------------------------------------------- templates
 
 
+class _Translated(NodeTransformer):
+    """Puts the catalog's text in place of each ``_("literal", name=value)`` call, once, when
+    a template is compiled: the compiled template formats ``"text" % {name: value}`` and calls
+    no function per message (a comment renders as fast as a template written in one language)."""
+
+    def __init__(self, catalog: _gettext.NullTranslations) -> None:
+        self.catalog = catalog
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        call = self.generic_visit(node)
+        assert isinstance(call, nodes.Call)
+        literal = call.args[0] if len(call.args) == 1 else None
+        if not (
+            isinstance(call.node, nodes.Name)
+            and call.node.name == "_"
+            and isinstance(literal, nodes.Const)
+            and isinstance(literal.value, str)
+            and call.dyn_args is None
+            and call.dyn_kwargs is None
+        ):
+            return call
+        text = nodes.Const(self.catalog.gettext(literal.value), lineno=call.lineno)
+        if not call.kwargs:
+            return text
+        fields = nodes.Dict(
+            [nodes.Pair(nodes.Const(k.key, lineno=k.lineno), k.value, lineno=k.lineno) for k in call.kwargs],
+            lineno=call.lineno,
+        )
+        return nodes.Mod(text, fields, lineno=call.lineno)
+
+
+class _LocaleEnvironment(Environment):
+    """An environment whose templates are compiled with their messages already translated."""
+
+    catalog: _gettext.NullTranslations = _gettext.NullTranslations()
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        translated = _Translated(self.catalog).visit(tree)
+        assert isinstance(translated, nodes.Template)
+        return translated
+
+
 @cache
 def environment(locale: str, loader: BaseLoader) -> Environment:
-    """A Jinja2 environment speaking ``locale`` through the i18n extension (``_``, ``trans``).
+    """A Jinja2 environment speaking ``locale``: ``_("…", name=value)`` as in the code, and
+    the i18n extension's ``trans`` blocks.
 
     The formatters are filters: ``{{ seconds | span }}``, ``{{ moment | time }}``.
     """
-    env = Environment(
+    env = _LocaleEnvironment(
         loader=loader,
         autoescape=False,  # Markdown, not HTML; ticket text reaches templates only cleaned
         undefined=StrictUndefined,
         keep_trailing_newline=False,
+        auto_reload=False,  # templates ship with the package: no stat() per render
         extensions=["jinja2.ext.i18n"],
     )
-    cast(Any, env).install_gettext_translations(translations(pick(locale)), newstyle=True)  # added by the extension
+    env.catalog = translations(pick(locale))
+    cast(Any, env).install_gettext_translations(env.catalog, newstyle=True)  # added by the extension
     env.filters["span"] = lambda seconds: format_span(seconds, locale)
     env.filters["time"] = format_time
     env.filters["number"] = lambda value: format_number(value, locale)
