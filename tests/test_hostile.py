@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -197,6 +198,29 @@ def test_no_personal_number_survives_on_any_page(cases: list[tuple[str, str]]) -
         desk.say(n, STAFF, f"/resolve 已回电 {written}\n/kb", T + timedelta(minutes=5))
         desk.run(T + timedelta(minutes=6))
         text = _digits_only(_site_text(_views(desk, T + timedelta(minutes=7)), T + timedelta(minutes=7)))
+    for _written, value in cases:
+        assert value not in text, (value, _written)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_personal(), min_size=8, max_size=16))
+def test_no_drawn_personal_number_survives_in_the_built_site(cases: list[tuple[str, str]]) -> None:
+    """The same draws, many to a ticket, through publish and a real MkDocs build: the HTML
+    and the search index hold none of them."""
+    written = " ".join(w for w, _ in cases)
+    with tempfile.TemporaryDirectory() as tmp, Desk(CFG) as desk:
+        root = Path(tmp)
+        n = desk.open(
+            "problem", _answers("product_bug", f"联系{written}"), T, title=f"问题{cases[0][0]}",
+            labels=("type:problem", f"客户{cases[-1][0]}"),
+        )  # fmt: skip
+        desk.say(n, STAFF, f"/resolve 已回电 {written}\n/kb", T + timedelta(minutes=5))
+        desk.run(T + timedelta(minutes=6))
+        now = T + timedelta(days=8)
+        publish(_views(desk, now), CFG, root / "docs", now)
+        run_mkdocs(root / "mkdocs.yml", root / "site")
+        files = [*(root / "site").rglob("*.html"), root / "site" / "search" / "search_index.json"]
+        text = "".join(_digits_only(path.read_text(encoding="utf-8")) for path in files)
     for _written, value in cases:
         assert value not in text, (value, _written)
 
