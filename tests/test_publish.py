@@ -473,3 +473,31 @@ def test_a_rebuild_with_no_change_is_byte_identical(cfg: Config, built: Path, tm
     again = {p.relative_to(tmp_path / "site"): p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
     assert first.keys() == again.keys()
     assert [name for name in first if first[name] != again[name]] == []
+
+
+def test_a_grader_run_asks_for_a_publish_when_an_incident_opens_changes_or_resolves(
+    cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from tracker.site_watch import announce_publish, incidents_changed
+
+    with Ledger(tmp_path / "desk.db") as store:
+        store.upsert_ticket(_ticket(1, "网页打不开", (), closed=False))
+        assert incidents_changed(store, cfg)  # first run: nothing recorded yet
+        assert not incidents_changed(store, cfg)  # an ordinary ticket changes nothing
+        incident_ticket = replace(_ticket(2, "支付接口超时", (), closed=False), labels=(cfg.labels.incident,))
+        store.upsert_ticket(incident_ticket)
+        assert incidents_changed(store, cfg)  # opened
+        assert not incidents_changed(store, cfg)
+        update = Comment(5, "online-agent-1", "/update 已切换备用线路", T0 + timedelta(hours=4), "MEMBER")
+        store.upsert_comment(2, update)
+        assert incidents_changed(store, cfg)  # changed
+        store.upsert_ticket(replace(incident_ticket, state="closed", closed_at=T0 + timedelta(hours=5)))
+        assert incidents_changed(store, cfg)  # resolved
+        assert not incidents_changed(store, cfg)
+    out = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(out))
+    announce_publish(True)
+    announce_publish(False)
+    assert out.read_text(encoding="utf-8") == "publish=true\npublish=false\n"
