@@ -98,7 +98,10 @@ def test_grader_triggers_concurrency_and_permissions() -> None:
     assert "workflow_dispatch" in on
     assert data["concurrency"]["cancel-in-progress"] is False
     (job,) = data["jobs"].values()
-    assert job["permissions"] == {"issues": "write", "contents": "read"}
+    assert job["permissions"] == {"issues": "write", "contents": "read", "actions": "write"}
+    dispatch = [s for s in job["steps"] if "gh workflow run" in s.get("run", "")]
+    assert [s["run"] for s in dispatch] == ["gh workflow run publish.yml"]
+    assert dispatch[0]["if"] == "${{ steps.grade.outputs.publish == 'true' }}"
     caches = [s["uses"].split("@")[0] for s in job["steps"] if "cache" in s.get("uses", "")]
     assert caches == ["actions/cache/restore", "actions/cache/save"]
     run_steps = [s for s in job["steps"] if "run" in s]

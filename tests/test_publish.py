@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from tracker.cli import cli
 from tracker.config import Config, load_config, preset_path
+from tracker.i18n import format_time
 from tracker.ledger import Ledger
 from tracker.model import Comment, Ticket
 from tracker.publish import GENERATED_MARK, publish, render_site, run_mkdocs
@@ -124,7 +125,7 @@ def test_article_content(cfg: Config, tmp_path: Path) -> None:
     assert "# 打印机经常卡纸" in text
     assert "分类：[常规](category/routine.md)" in text
     assert "**问题现象**：打印时纸张卡在出纸口" in text
-    assert "**渠道**：在线客服" in text  # a dropdown answer shows its option's name
+    assert "**渠道**" not in text  # the channel is triage, not a symptom the reporter gave
     for heading, body in (("原因", "进纸滚轮老化"), ("解决方法", "更换进纸滚轮"),
                           ("临时解决方法", "手动取出卡住的纸张")):  # fmt: skip
         assert re.search(rf"## {heading}\n\n[^#]*{body}", text), heading
@@ -173,9 +174,16 @@ def test_output_is_deterministic_and_rewrites_nothing_unchanged(cfg: Config, tmp
     again = publish(views, cfg, tmp_path / "a" / "docs", NOW, reports=None)
     assert first.written and not again.written and not again.removed
     assert sorted(again.unchanged) == sorted(first.written)
-    # nothing in any page depends on when it was written
+    # only the one "built at" moment (the footer in mkdocs.yml, the incidents page) depends
+    # on when the site was written
     later = publish(views, cfg, tmp_path / "c" / "docs", NOW + timedelta(minutes=1), reports=None)
-    assert later.written and read_tree(tmp_path / "c") == read_tree(tmp_path / "a")
+    moving = {"mkdocs.yml", "docs/incidents/index.md"}
+    a, c = read_tree(tmp_path / "a"), read_tree(tmp_path / "c")
+    assert later.written and {k: v for k, v in c.items() if k not in moving} == {
+        k: v for k, v in a.items() if k not in moving
+    }
+    built = "构建于 " + format_time((NOW + timedelta(minutes=1)).astimezone(cfg.tz))
+    assert built in c["mkdocs.yml"].decode() and built in c["docs/incidents/index.md"].decode()
 
 
 def test_hand_written_pages_are_kept_listed_and_never_removed(cfg: Config, tmp_path: Path) -> None:
@@ -465,3 +473,31 @@ def test_a_rebuild_with_no_change_is_byte_identical(cfg: Config, built: Path, tm
     again = {p.relative_to(tmp_path / "site"): p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
     assert first.keys() == again.keys()
     assert [name for name in first if first[name] != again[name]] == []
+
+
+def test_a_grader_run_asks_for_a_publish_when_an_incident_opens_changes_or_resolves(
+    cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from tracker.site_watch import announce_publish, incidents_changed
+
+    with Ledger(tmp_path / "desk.db") as store:
+        store.upsert_ticket(_ticket(1, "网页打不开", (), closed=False))
+        assert incidents_changed(store, cfg)  # first run: nothing recorded yet
+        assert not incidents_changed(store, cfg)  # an ordinary ticket changes nothing
+        incident_ticket = replace(_ticket(2, "支付接口超时", (), closed=False), labels=(cfg.labels.incident,))
+        store.upsert_ticket(incident_ticket)
+        assert incidents_changed(store, cfg)  # opened
+        assert not incidents_changed(store, cfg)
+        update = Comment(5, "online-agent-1", "/update 已切换备用线路", T0 + timedelta(hours=4), "MEMBER")
+        store.upsert_comment(2, update)
+        assert incidents_changed(store, cfg)  # changed
+        store.upsert_ticket(replace(incident_ticket, state="closed", closed_at=T0 + timedelta(hours=5)))
+        assert incidents_changed(store, cfg)  # resolved
+        assert not incidents_changed(store, cfg)
+    out = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(out))
+    announce_publish(True)
+    announce_publish(False)
+    assert out.read_text(encoding="utf-8") == "publish=true\npublish=false\n"

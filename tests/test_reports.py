@@ -779,7 +779,7 @@ def svgs(page: str) -> list[str]:
 
 def test_weekly_page_front_matter_and_chinese_headings() -> None:
     page = weekly_report_markdown(scenario(), CFG, WEEK, NOW, people=True)
-    assert page.startswith('---\ntitle: "2024 年第 10 周服务周报"\ndate: 2024-03-10\n---\n')
+    assert page.startswith('---\ntitle: "2024 年第 10 周服务周报"\ndate: 2024-03-10\nsearch:\n  boost: 0.25\n---\n')
     for heading in ("## 概览", "## 工单量", "## SLA 达成", "## 处理时效", "## 满意度", "## 坐席"):
         assert f"\n{heading}\n" in page
     assert "重大" in page and "场地预订" in page and "场地部" in page
@@ -789,7 +789,7 @@ def test_weekly_page_front_matter_and_chinese_headings() -> None:
 
 def test_monthly_page_in_english_names_the_best() -> None:
     page = monthly_report_markdown(scenario(), CFG_EN, (2024, 3), NOW, people=True)
-    assert page.startswith('---\ntitle: "Service report, March 2024"\ndate: 2024-03-11\n---\n')
+    assert page.startswith('---\ntitle: "Service report, March 2024"\ndate: 2024-03-11\nsearch:\n  boost: 0.25\n---\n')
     assert "## Best of the month" in page
     assert "| Best agent | alice |" in page
     assert "| Best department | Venue |" in page
@@ -811,7 +811,7 @@ def test_page_carries_no_ticket_text_and_escapes_logins() -> None:
     assert "onload" not in page
     assert "<img" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page  # the hostile login, inert
-    assert "\\#1" in page  # tickets are referred to by number
+    assert "&#35;1" in page  # tickets are referred to by number
 
 
 def test_page_charts_are_well_formed_and_survive_markdown() -> None:

@@ -18,7 +18,9 @@ from playwright.sync_api import sync_playwright
 from site_server import serve
 
 from tracker.config import load_config, preset_path
+from tracker.i18n import format_time
 from tracker.publish import publish, run_mkdocs
+from tracker.site_links import with_repository
 from tracker.views import Command, TicketView
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,6 +37,10 @@ T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=9)
 SENTENCE = "打印机在高温环境下进纸滚轮容易打滑，需要定期清洁。"  # the article's cause
 WORD = "滚轮"  # a word inside that sentence
+ANSWER = "会员卡续费可享受九折优惠，在前台登记即可。"  # what staff wrote above /resolve
+ANSWER_WORD = "九折"
+REPO = "example-org/desk"
+LAST_WEEKLY_BUILD = datetime(2026, 3, 9, 1, 0, tzinfo=UTC)  # publish.yml's Monday cron before NOW
 
 
 def _view(number: int, title: str, **kw: Any) -> TicketView:
@@ -72,6 +78,24 @@ def _views() -> list[TicketView]:
         _view(4, "付款失败", incident_key="pay", opened=NOW - timedelta(hours=2), grade="major"),
         _view(5, "无法下单", incident_key="pay", opened=NOW - timedelta(hours=2), category="key"),
     ]  # fmt: skip
+    answer = Command(
+        name="resolve",
+        args="已按知识库答复",
+        author="online-agent-1",
+        at=T0 + timedelta(hours=2),
+        comment_id=99,
+        lead=ANSWER,
+    )
+    views.append(
+        _view(
+            16,
+            "会员卡续费咨询",
+            kb=True,
+            resolved=T0 + timedelta(hours=2),
+            commands=(answer,),
+            texts={"resolve": "已按知识库答复"},
+        )
+    )
     for i in range(6, 16):  # a few weeks of ordinary tickets for the reports
         opened = T0 + timedelta(days=i - 6, hours=i % 5)
         views.append(_view(i, f"一般问题 {i}", opened=opened, resolved=opened + timedelta(hours=3)))
@@ -81,7 +105,7 @@ def _views() -> list[TicketView]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("browser")
-    cfg = load_config(preset_path("online"))
+    cfg = with_repository(load_config(preset_path("online")), REPO)
     publish(_views(), cfg, root / "docs", NOW)  # reports from tracker.reports when present
     run_mkdocs(root / "mkdocs.yml", root / "site")
     return root / "site"
@@ -197,3 +221,94 @@ def test_pages_load_cleanly_and_stay_local(browser: Browser) -> None:
     # the tags page links to the articles carrying each tag
     page = browser.open("kb/tags/")
     assert page.locator("article a[href*='kb/1/'], article a[href*='../1/']").count() >= 1
+
+
+def _search(browser: Browser, word: str) -> list[str]:
+    page = browser.open("")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(word, delay=30)
+    box.press("End")
+    page.locator(".md-search-result__item a").first.wait_for(state="visible", timeout=15_000)
+    return [a.get_attribute("href") or "" for a in page.locator(".md-search-result__item a").all()]
+
+
+def test_a_word_of_the_answer_staff_wrote_finds_its_article_first(browser: Browser) -> None:
+    links = _search(browser, ANSWER_WORD)
+    assert "kb/16/" in links[0], links
+    page = browser.open("kb/16/")
+    assert ANSWER in page.locator("article").inner_text()
+
+
+def test_an_article_ranks_above_reports_with_the_same_words(browser: Browser, site: Path) -> None:
+    assert sorted((site / "reports" / "weekly").glob("*/index.html")), "the reports name the symptom too"
+    links = _search(browser, "登录失败")
+    assert "/kb/" in links[0], links
+    first_report = next(i for i, href in enumerate(links) if "/reports/" in href)
+    assert all("/kb/" in href for href in links[:first_report]) and first_report >= 1, links
+
+
+def test_the_incidents_page_shows_an_incident_opened_after_the_last_weekly_build(browser: Browser) -> None:
+    opened = NOW - timedelta(hours=2)
+    assert opened > LAST_WEEKLY_BUILD  # a weekly-only site would not show it yet
+    page = browser.open("incidents/")
+    text = page.locator("article").inner_text()
+    assert "支付接口大面积超时" in text
+    tz = load_config(preset_path("online")).tz
+    built = "构建于 " + format_time(NOW.astimezone(tz))
+    assert built in text
+    for path in ("", "kb/1/", "reports/"):  # one moment for the whole site, in every footer
+        assert built in browser.open(path).locator("footer").inner_text(), path
+
+
+_CHART_SIZES = """() => [...document.querySelectorAll('article svg')].flatMap(svg => {
+  const scale = svg.getScreenCTM().a;
+  return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t =>
+    [t.textContent, parseFloat(getComputedStyle(t).fontSize) * scale]);
+})"""
+
+
+def test_chart_labels_read_on_a_phone(chromium: Any, server: str, site: Path) -> None:
+    context = chromium.new_context(service_workers="block", viewport={"width": 390, "height": 844})
+    try:
+        b = Browser(context.new_page(), server)
+        for report in [*sorted((site / "reports" / "weekly").glob("*/index.html"))[-1:],
+                       *sorted((site / "reports" / "monthly").glob("*/index.html"))[-1:]]:  # fmt: skip
+            page = b.open(report.parent.relative_to(site).as_posix() + "/")
+            sizes = page.evaluate(_CHART_SIZES)
+            assert sizes, report
+            small = [(text, round(px, 1)) for text, px in sizes if px < 11]
+            assert not small, small
+            # every chart has its figures in a table beside it, for screen readers
+            assert page.evaluate("""() => [...document.querySelectorAll('article figure.report-chart')]
+                .every(f => [f.previousElementSibling, f.nextElementSibling]
+                .some(e => e && (e.tagName === 'TABLE' || e.querySelector('table'))))""")
+        assert not b.outside
+    finally:
+        context.close()
+
+
+_TICKET_REFS = r"""() => {
+  const out = [];
+  const walk = document.createTreeWalker(document.querySelector('article'), NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    for (const m of n.textContent.matchAll(/#(\d+)/g)) {
+      const a = n.parentElement.closest('a');
+      out.push([m[1], a ? a.getAttribute('href') : null]);
+    }
+  }
+  return out;
+}"""
+
+
+def test_every_ticket_number_links_to_its_issue(browser: Browser, site: Path) -> None:
+    weekly = sorted((site / "reports" / "weekly").glob("*/index.html"))[-1]
+    pages = ["kb/1/", "kb/16/", "incidents/", "incidents/3/", "kb/known-problems/",
+             weekly.parent.relative_to(site).as_posix() + "/"]  # fmt: skip
+    seen = 0
+    for path in pages:
+        refs = browser.open(path).evaluate(_TICKET_REFS)
+        for number, href in refs:
+            assert href == f"https://github.com/{REPO}/issues/{number}", (path, number, href)
+        seen += len(refs)
+    assert seen >= 10

@@ -45,7 +45,8 @@ def parse_commands(
     for n, (name, args, line_no) in enumerate(found):
         end = found[n + 1][2] if n + 1 < len(found) else len(lines)
         text = "\n".join(lines[line_no + 1 : end]).strip()
-        commands.append(Command(name, args, author, at, comment_id, text))
+        lead = "\n".join(lines[:line_no]).strip() if n == 0 else ""
+        commands.append(Command(name, args, author, at, comment_id, text, lead))
     return commands
 
 

@@ -205,6 +205,7 @@ class FormField(_Model):
     required: bool = False
     multiple: bool = False
     private: bool = False  # never published
+    symptom: bool | None = None  # shown as a symptom in articles (None: free text and reports.symptom_fields)
     placeholder: str = ""
     render: str | None = None  # code highlighting for textarea
 
@@ -411,6 +412,9 @@ class Publishing(_Model):
     private_fields: list[str] = []
     kb_label: str = "kb"
     people: bool = False  # per-person figures (agents, best agent) on the public reports
+    docs_dir: str = "site-src"  # the desk's site source, beside mkdocs.yml (never the product's docs/)
+    repository: str | None = None  # "owner/name": ticket numbers link to its issues (else GITHUB_REPOSITORY)
+    server_url: str = "https://github.com"
 
 
 class Reports(_Model):

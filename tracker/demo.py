@@ -446,7 +446,7 @@ def _site(store: Ledger, cfg: Config, where: Path, now: datetime, echo: Callable
         return
     result = build_site(store, cfg, where, now)
     site = where / "site"
-    first = str(result).splitlines()[0] if str(result) else ""
+    first = result.summary(cfg.locale).splitlines()[0]
     _ = Translator(cfg.locale)
     echo(
         "  " + _("Site: %(summary)s", summary=first) + "\n"

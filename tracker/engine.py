@@ -29,7 +29,7 @@ from tracker.incidents import IncidentState, find_incidents, member_actions, ope
 from tracker.kb_approval import approved_text
 from tracker.model import Action, Plan, Ticket
 from tracker.reading import Prepared, prepare
-from tracker.views import ClockView, TicketView
+from tracker.views import Assignment, ClockView, TicketView
 
 __all__ = ["Context", "Memo", "assess", "assess_all", "grade"]
 
@@ -114,7 +114,18 @@ def _view(
         labels=t.labels,
         assignees=t.assignees,
         kb_text=approved_text(p, h, ctx),
+        assignments=_assignments(t, ctx),
     ), h
+
+
+def _assignments(t: Ticket, ctx: Context) -> tuple[Assignment, ...]:
+    events = sorted(
+        (e for e in t.events if e.kind in ("assigned", "unassigned") and e.assignee),
+        key=lambda e: (e.created_at, e.id),
+    )
+    return tuple(
+        Assignment(e.created_at, e.assignee or "", e.kind == "assigned", ctx.is_bot(e.actor, e.is_bot)) for e in events
+    )
 
 
 def _learn(incidents: MutableMapping[str, IncidentState], p: Prepared, h: History) -> None:

@@ -13,7 +13,8 @@ Rules the writer keeps:
   even in the generated folders (``kb/``, ``incidents/``, ``reports/``). Deleting the line
   from a generated file turns it into a hand-written one.
 * **Deterministic output.** The same input gives byte-identical files: stable ordering,
-  no build time, only dates that come from the tickets themselves. Files whose content
+  only dates that come from the tickets themselves and the one "built at" moment (``now``:
+  the footer every page shows, from ``mkdocs.yml``, and the incidents page). Files whose content
   did not change are not rewritten; generated files no longer produced are removed.
 * **Nothing private leaves.** Answers of private form fields (``fields.X.private`` and
   ``publishing.private_fields``) are never shown, and their values are also cut from
@@ -139,7 +140,7 @@ def render_site(
     now: datetime,
     *,
     hand: Sequence[HandPage] = (),
-    docs_dir_name: str = "docs",
+    docs_dir_name: str = "site-src",
     reports: ReportSource | None = STANDARD_REPORTS,
 ) -> SiteFiles:
     """Every generated page and the ``mkdocs.yml`` text for these views (pure).
@@ -259,7 +260,8 @@ def publish(
 
 
 def build_site(store: Any, cfg: Config, where: Path, now: datetime, *, build: bool = True) -> PublishResult:
-    """Publish a store's tickets into ``where/docs`` + ``where/mkdocs.yml``; build ``where/site``.
+    """Publish a store's tickets into ``where/<publishing.docs_dir>`` + ``where/mkdocs.yml``;
+    build ``where/site``.
 
     ``store`` is a :class:`tracker.ledger.Ledger` (anything with ``tickets()``).
     """
@@ -267,7 +269,7 @@ def build_site(store: Any, cfg: Config, where: Path, now: datetime, *, build: bo
 
     where = Path(where)
     views = assess_all(store.tickets(), cfg, now)
-    result = publish(views, cfg, where / "docs", now, config_file=where / "mkdocs.yml")
+    result = publish(views, cfg, where / cfg.publishing.docs_dir, now, config_file=where / "mkdocs.yml")
     if build:
         run_mkdocs(where / "mkdocs.yml", where / "site")
     return result

@@ -23,11 +23,13 @@ Figure definitions (people, satisfaction and departments: :mod:`tracker.report_p
   (nearest rank) and mean, in wall seconds and in business seconds (the governing clock's
   calendar and counting mode; wall time when the ticket has no such clock).
 * **breaches** -- clock rounds due in the period that were missed or are still late, by
-  clock; **escalations** -- ladder steps that fell due in the period, by clock and step.
+  clock and by the role answerable at the due moment (each round once); **escalations** --
+  ladder steps that fell due in the period, by clock and step.
 * **incidents** -- incident tickets open at any time in the period, with first, current and
   final grade and the number of linked tickets.
 * **recurring** -- tickets opened in the period sharing category and symptom (the first of
-  the ``reports.symptom_fields`` facts given), two or more; **returned** -- tickets
+  the ``reports.symptom_fields`` facts given), two or more; tickets with neither a category
+  nor a symptom share nothing and are left out; **returned** -- tickets
   ``/reopen``-ed in the period.
 * **headline / previous / delta** -- the key figures of this period, the period before,
   and this minus previous.
@@ -134,6 +136,7 @@ class Breaches:
     escalations: int
     escalations_by_clock: dict[str, int]
     escalations_by_step: dict[str, int]  # "1" = the ladder's first step
+    by_role: dict[str, int]  # role answerable at the due moment ("none": no role) -> rounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,10 +372,14 @@ def _breaches(
     clock_ids = [c.id for c in scope.cfg.clocks]
     by_clock = dict.fromkeys(clock_ids, 0)
     count = 0
-    for _, c, o in rounds:
+    by_role: dict[str, int] = {}
+    for v, c, o in rounds:
         if o in ("missed", "late"):
             count += 1
             by_clock[c.id] = by_clock.get(c.id, 0) + 1
+            role = scope.responsible(v, c)[1] or NONE
+            by_role[role] = by_role.get(role, 0) + 1
+    roles = [r for r in scope.cfg.roles if r in by_role] + ([NONE] if NONE in by_role else [])
     esc_clock = dict.fromkeys(clock_ids, 0)
     steps: dict[int, int] = {}
     escalations = 0
@@ -387,7 +394,7 @@ def _breaches(
     def settled(table: dict[str, int]) -> dict[str, int]:
         return {k: table[k] for k in [*clock_ids, *sorted(set(table) - set(clock_ids))]}
 
-    return Breaches(count, settled(by_clock), escalations, settled(esc_clock), by_step)
+    return Breaches(count, settled(by_clock), escalations, settled(esc_clock), by_step, {r: by_role[r] for r in roles})
 
 
 def _incidents(
@@ -428,7 +435,10 @@ def _recurring(
             if key != NONE:
                 symptom = key
                 break
-        groups.setdefault((scope.named_key(v.category, categories), symptom), []).append(v.number)
+        category = scope.named_key(v.category, categories)
+        if category == NONE and symptom == NONE:
+            continue  # nothing in common but having no category: not a recurring problem
+        groups.setdefault((category, symptom), []).append(v.number)
     recurring = sorted(
         (
             RecurringProblem(cat, sym, len(nums), tuple(sorted(nums)))

@@ -9,9 +9,14 @@
   ``received`` = opened in the period, ``resolved`` = of those, resolved by ``now``, success
   rate = resolved / received; timeliness = share of the rounds of ``reports.department_clocks``
   due in the period that were met.
-* **agents** -- the ticket's assignees (else whoever ``/resolve``-d it, else the first staff
-  command author); ``handled`` = opened in the period, ``resolved`` = resolved in the
-  period, ratings and rule 004 penalty points from ratings given in the period.
+* **agents** -- staff with a role: ``opened`` = tickets they logged in the period;
+  ``handled`` = tickets opened in the period that a person assigned them to (the grader's
+  escalations do not make anyone a handler; else whoever ``/resolve``-d it, else the first
+  staff command author), ``resolved`` = of their tickets, resolved in the period; a rating
+  given in the period (and its rule 004 penalty points) counts for the engineer who was
+  rated (:meth:`~tracker.report_scope.Scope.rated_engineer`) only; each clock round missed or
+  still late is counted once, against the person responsible at its due moment
+  (:meth:`~tracker.report_scope.Scope.responsible`).
 * **best agent / best department** -- highest :func:`merit` score, ties broken by id.
 """
 
@@ -70,6 +75,8 @@ class DepartmentRow:
 @dataclass(frozen=True, slots=True)
 class AgentRow:
     login: str
+    role: str | None
+    opened: int
     handled: int
     resolved: int
     ratings: int
@@ -161,6 +168,7 @@ class _Tally:
     """Counts gathered for one agent or department while a period is rolled up."""
 
     handled: int = 0  # agents: opened in the period; departments: received
+    opened: int = 0  # agents: tickets they logged in the period
     resolved: int = 0
     due: int = 0
     met: int = 0
@@ -181,6 +189,9 @@ def people(
     handlers = {v.number: scope.handlers(v) for v in views}
     departments = {v.number: scope.department(v) for v in views}
     for v in views:
+        opener = scope.opener(v)
+        if opener and scope.in_period(v.opened_at, start, end):
+            agents.setdefault(opener, _Tally()).opened += 1
         for login in handlers[v.number]:
             if scope.in_period(v.opened_at, start, end):
                 agents.setdefault(login, _Tally()).handled += 1
@@ -195,16 +206,18 @@ def people(
     for v in rated:
         if v.rating is None:
             continue
-        for login in handlers[v.number]:
-            agents.setdefault(login, _Tally()).scores.append(v.rating)
+        engineer = scope.rated_engineer(v)
+        if engineer:
+            agents.setdefault(engineer, _Tally()).scores.append(v.rating)
         d = departments[v.number]
         if d is not None:
             depts.setdefault(d, _Tally()).scores.append(v.rating)
     for v, c, o in rounds:
         breached = o in ("missed", "late")
         if breached:
-            for login in handlers[v.number]:
-                agents.setdefault(login, _Tally()).breaches += 1
+            answerable = scope.responsible(v, c)[0]
+            if answerable:
+                agents.setdefault(answerable, _Tally()).breaches += 1
         if c.id in scope.department_clocks and o != "pending":
             spec = scope.clock_by_id.get(c.id)
             d = departments[v.number] or (spec.stop_by[0] if spec and spec.stop_by else None)
@@ -233,7 +246,7 @@ def _agent_row(login: str, t: _Tally, scope: Scope) -> AgentRow:
     satisfied, low, points, score = _score_parts(t, scope)
     average = round(sum(t.scores) / len(t.scores), 2) if t.scores else None
     return AgentRow(
-        login, t.handled, t.resolved, len(t.scores), average, satisfied, low, points,
+        login, scope.role_of(login), t.opened, t.handled, t.resolved, len(t.scores), average, satisfied, low, points,
         t.breaches, score,
     )  # fmt: skip
 

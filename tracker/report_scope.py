@@ -165,20 +165,60 @@ class Scope:
 
     # -- people
 
+    def role_of(self, login: str | None) -> str | None:
+        """The first role (in the policy's order) that lists ``login``."""
+        if not login:
+            return None
+        return next((rid for rid, role in self.cfg.roles.items() if login in role.members), None)
+
+    def _resolver(self, v: TicketView) -> str | None:
+        cmds = sorted(v.commands, key=lambda c: (c.at, c.comment_id), reverse=True)
+        return next((c.author for c in cmds if c.name == "resolve" and c.author != self.bot), None)
+
     def handlers(self, v: TicketView) -> tuple[str, ...]:
-        """The ticket's assignees, else whoever ``/resolve``-d it, else the first staff command
-        author."""
-        people = sorted({a for a in v.assignees if a and a != self.bot})
+        """Who handled the ticket: the people a person (not the grader's escalation) assigned
+        to it, else whoever ``/resolve``-d it, else the first staff command author."""
+        by_person = {a.login for a in v.assignments if a.added and not a.by_bot}
+        chosen = by_person if v.assignments else set(v.assignees)
+        people = sorted(a for a in chosen if a and a != self.bot)
         if people:
             return tuple(people)
+        resolver = self._resolver(v)
+        if resolver:
+            return (resolver,)
         cmds = sorted(v.commands, key=lambda c: (c.at, c.comment_id))
-        for c in cmds:
-            if c.name == "resolve" and c.author != self.bot:
-                return (c.author,)
         for c in cmds:
             if c.author != self.bot:
                 return (c.author,)
         return ()
+
+    def opener(self, v: TicketView) -> str | None:
+        """The staff member who logged the ticket (its author, when they hold a role)."""
+        return v.author if v.author != self.bot and self.role_of(v.author) else None
+
+    def responsible(self, v: TicketView, c: ClockView) -> tuple[str | None, str | None]:
+        """(login, role) answerable for a clock round at its due moment: of the people assigned
+        then, one of a role that may stop the clock, else the one assigned last; nobody
+        assigned -- the first role that may stop it, with no login."""
+        spec = self.clock_by_id.get(c.id)
+        stop_roles = list(spec.stop_by) if spec else []
+        held = [a for a in v.assignees_at(c.due) if a and a != self.bot]
+        able = [a for a in held if self.role_of(a) in stop_roles]
+        pick_from = able or held
+        if pick_from:
+            login = pick_from[-1]
+            return login, self.role_of(login)
+        return None, (stop_roles[0] if stop_roles else None)
+
+    def rated_engineer(self, v: TicketView) -> str | None:
+        """Who a rating judges: the engineer who resolved the ticket, else the one assigned
+        at the rating's moment (never someone assigned after it to follow it up)."""
+        resolver = self._resolver(v)
+        if resolver:
+            return resolver
+        when = v.rated_at or self.now
+        held = [a for a in v.assignees_at(when) if a and a != self.bot]
+        return held[-1] if held else next(iter(self.handlers(v)), None)
 
     def department(self, v: TicketView) -> str | None:
         """The department fact (a role or a field option), else the assignees' role: a role

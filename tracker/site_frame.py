@@ -77,6 +77,7 @@ def mkdocs_yml(
         docs_dir=docs_dir_name,
         language=site.locale,
         nav=nav_yaml.rstrip("\n"),
+        built=_("Built at %(time)s", time=site.time(site.now)),
         generated_dirs=GENERATED_DIRS,
     )
 

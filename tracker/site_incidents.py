@@ -96,6 +96,7 @@ def incident_pages(site: Site) -> tuple[dict[str, str], int, int]:
             open=open_items,
             recent=recent,
             as_of=as_of,
+            built=site.time(site.now),
             days=RECENT_DAYS,
         ),
     )
@@ -131,8 +132,8 @@ def _incident_report(site: Site, v: TicketView, clean: Clean, members: Sequence[
             for m in members
         ],
         impact=impact_lines,
-        cause=clean.block(v.texts.get("root-cause")),
-        fix=clean.block(v.texts.get("resolve")),
+        cause=site.answer(v, "root-cause", clean),
+        fix=site.answer(v, "resolve", clean),
         measures=clean.block(v.texts.get("report")),
         wording=clean.block(v.texts.get("wording") or v.wording),
         updates=_updates(site, v, clean),

@@ -25,6 +25,8 @@ from tracker.site_model import (
 )
 from tracker.views import TicketView
 
+ARTICLE_BOOST = 4  # search: an article ranks above a report that uses the same words
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -59,13 +61,19 @@ def article(site: Site, v: TicketView) -> tuple[str, Entry]:
         category_link=href(path, category_path(site.category_id(v))),
         type=inert_inline(site.type_label(v.type) or ""),
         symptoms=site.symptoms(v, clean),
-        cause=clean.block(v.texts.get("root-cause")),
-        resolution=clean.block(v.texts.get("resolve")),
-        workaround=clean.block(v.texts.get("plan")),
+        cause=site.answer(v, "root-cause", clean),
+        resolution=site.answer(v, "resolve", clean),
+        workaround=site.answer(v, "plan", clean),
         related=related,
         updated=updated,
     )
-    meta = {"title": title, "tags": site.tags(v), "category": v.category or "", "ticket": v.number}
+    meta = {
+        "title": title,
+        "tags": site.tags(v),
+        "category": v.category or "",
+        "ticket": v.number,
+        "search": {"boost": ARTICLE_BOOST},
+    }
     entry = Entry(path, title, site.category_id(v), updated, v.number)
     return wrap_page(_, meta, body), entry
 

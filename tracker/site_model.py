@@ -20,9 +20,12 @@ from typing import Any
 import yaml
 from jinja2 import Environment, PackageLoader
 
+from tracker.commands import key_values
 from tracker.config import FREE_TEXT, Config, FormField
 from tracker.i18n import SOURCE_LOCALE, Translator, environment, format_names, format_span, format_time, pick
 from tracker.redact import inert_inline, inert_markdown, plain_text, redact
+from tracker.site_links import ticket_ref
+from tracker.site_text import answer, symptom_fields, value_words
 from tracker.views import ClockView, TicketView
 
 GENERATED_MARK = "tracker:generated"
@@ -144,6 +147,7 @@ class Site:
             if v.is_incident and v.incident_key and v.incident_key not in self.incident_by_key:
                 self.incident_by_key[v.incident_key] = v
         self.system_labels = self._system_labels()
+        self.symptom_fields = symptom_fields(cfg)
         self.article_views = [v for v in self.views if v.kb and resolved_time(v) is not None]
         self.article_numbers = {v.number for v in self.article_views}
         pub = cfg.publishing
@@ -204,6 +208,10 @@ class Site:
     def date(self, t: datetime | None) -> str:
         return t.astimezone(self.tz).strftime("%Y-%m-%d") if t else "—"
 
+    def ref(self, number: int) -> str:
+        """A ticket number for a page: a link to its issue when the repository is known."""
+        return ticket_ref(self.cfg, number)
+
     def span(self, seconds: float) -> str:
         return format_span(seconds, self.locale)
 
@@ -213,22 +221,36 @@ class Site:
     # -- ticket facts and texts
 
     def symptoms(self, v: TicketView, clean: Clean) -> list[tuple[str, str]]:
+        """The symptoms the reporter gave (:func:`tracker.site_text.symptom_fields`), labelled."""
         form = self.cfg.form_by_id.get(v.form) if v.form else None
-        order = list(form.fields) if form else []
-        order += sorted(k for k in v.facts if k not in order)
+        order = [f for f in (form.fields if form else []) if f in self.symptom_fields]
+        order += sorted(k for k in v.facts if k in self.symptom_fields and k not in order)
         out: list[tuple[str, str]] = []
         for fid in order:
             if fid in self.private_fields or fid not in v.facts:
                 continue
-            fld = self.cfg.fields.get(fid)
-            if v.is_incident and fld is not None and fld.kind in FREE_TEXT:
+            fld = self.cfg.fields[fid]
+            if v.is_incident and fld.kind in FREE_TEXT:
                 continue  # a member's own words, copied in: members appear by number only
             shown = _fact_display(v.facts[fid], fld, self._)
             if not shown.strip():
                 continue
-            label = fld.text(self.locale) if fld else fid
-            out.append((inert_inline(label), clean.block(shown)))
+            out.append((inert_inline(fld.text(self.locale)), clean.block(shown)))
         return out
+
+    def answer(self, v: TicketView, name: str, clean: Clean) -> str:
+        """What staff wrote with the latest ``/name`` (the words around the command too, and
+        its values in words), redacted and inert."""
+        text, words = answer(v, (name,), self._)
+        if not text and not words:
+            text = v.texts.get(name, "")
+            if key_values(text):
+                text, words = "", value_words(text, self._)
+        body = clean.block(text)
+        if words:
+            line = clean.inline(words)
+            body = f"{body}\n\n{line}" if body else line
+        return body
 
     def tags(self, v: TicketView) -> list[str]:
         """The ticket's category, type and own labels as tags; a label is ticket text (anyone
@@ -381,7 +403,7 @@ def _yaml_scalar(value: Any) -> str:
 
 
 def render(site: Site, template: str, /, **context: Any) -> str:
-    text = _env(site.locale).get_template(template).render(**context)
+    text = _env(site.locale).get_template(template).render(ref=site.ref, **context)
     return text.rstrip("\n") + "\n"
 
 

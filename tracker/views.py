@@ -26,6 +26,7 @@ class Command:
     at: datetime
     comment_id: int
     text: str = ""  # the rest of the comment after the command line(s)
+    lead: str = ""  # the comment's words before its first command (the answer staff wrote)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,17 @@ class GradeChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Assignment:
+    """One assigned or unassigned event: who was added or removed, when, and whether the
+    grader (or another bot) did it."""
+
+    at: datetime
+    login: str
+    added: bool
+    by_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class KbText:
     """The title and form answers staff approved for the knowledge base (see kb_approval)."""
 
@@ -114,6 +126,22 @@ class TicketView:
     labels: tuple[str, ...]
     assignees: tuple[str, ...]
     kb_text: KbText | None = None  # what staff approved at the latest /kb (None: as it stands)
+    assignments: tuple[Assignment, ...] = ()  # the assignee events, oldest first
+
+    def assignees_at(self, t: datetime) -> tuple[str, ...]:
+        """Who was assigned at ``t`` (in the order they were assigned); the current assignees
+        when the ticket has no assignment events."""
+        if not self.assignments:
+            return self.assignees
+        held: list[str] = []
+        for a in self.assignments:
+            if a.at > t:
+                break
+            if a.login in held:
+                held.remove(a.login)
+            if a.added:
+                held.append(a.login)
+        return tuple(held)
 
     @property
     def breaches(self) -> tuple[ClockView, ...]:

@@ -260,6 +260,7 @@ def run_command(
 ) -> None:
     """Grade tickets and escalate: every open ticket, or the one ticket of an issue event."""
     from tracker.runner import new_run_id, run_event, run_scheduled
+    from tracker.site_watch import announce_publish, incidents_changed
 
     event = _event_from(event_name, event_path)
     with _desk(cfg, conn, now=now if now_given() else None) as (hub, store):
@@ -268,6 +269,8 @@ def run_command(
             summary = run_scheduled(cfg, hub, store, now, dry_run, run_id=rid)
         else:
             summary = run_event(cfg, hub, store, event[0], event[1], now, dry_run, run_id=rid)
+        publish = not dry_run and incidents_changed(store, cfg)
+    announce_publish(publish)
     if as_json:
         print_json(summary.as_dict(), one_line=True)
         return

@@ -7,6 +7,7 @@ runs ``mkdocs build --strict`` on them in a separate Python process.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ import click
 from tracker.cli.common import CONFIG_OPTION, DB_OPTION, NOW_OPTION, open_store
 from tracker.config import Config
 from tracker.i18n import Translator
+from tracker.site_links import with_repository
 from tracker.views import TicketView
 
 
@@ -23,8 +25,9 @@ from tracker.views import TicketView
 @DB_OPTION
 @CONFIG_OPTION
 @click.option(
-    "--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("docs"),
-    show_default=True, help="The MkDocs docs folder; mkdocs.yml is written beside it.",
+    "--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The desk's site source folder; mkdocs.yml is written beside it "
+    "(default: publishing.docs_dir, site-src).",
 )  # fmt: skip
 @NOW_OPTION
 @click.option(
@@ -42,7 +45,7 @@ from tracker.views import TicketView
 def publish_command(
     db_path: Path,
     cfg: Config,
-    docs_dir: Path,
+    docs_dir: Path | None,
     now: datetime,
     build: bool,
     site_dir: Path | None,
@@ -53,6 +56,8 @@ def publish_command(
     from tracker.publish import publish, run_mkdocs
 
     _ = Translator(cfg.locale)
+    cfg = with_repository(cfg, os.environ.get("GITHUB_REPOSITORY"))
+    docs_dir = docs_dir or Path(cfg.publishing.docs_dir)
     with open_store(db_path, cfg) as store:
         tickets = store.tickets()
     views = assess_all(tickets, cfg, now)
