@@ -274,7 +274,8 @@ def describe(action: Action, cfg: Config, titles: dict[int, str]) -> str:
             if key == STATUS:
                 return ""
             kind = kind_of(key)
-            first = body.strip().splitlines()[0] if body.strip() else ""
+            visible = [line for line in body.strip().splitlines() if not line.startswith("<!--")]
+            first = visible[0] if visible else ""
             first = first.replace("**", "")
             return f"{who} " + _("comments: %(text)s", text=first) + f"  [{kind}]"
         case EditComment():
