@@ -21,6 +21,7 @@ MARKER_PREFIX = "<!-- tracker:"
 DATA_PREFIX = "<!-- tracker-data "
 SIGNATURE_PREFIX = "<!-- sig:"
 _END = " -->"
+_JOIN = "+"  # between the keys of a comment that says several things (no key holds a "+")
 
 # The kinds of marker key: the part before the first ":".
 STATUS = "status"
@@ -59,6 +60,17 @@ def marker_key(body: str) -> str | None:
     if end < 0:
         return None
     return body[len(MARKER_PREFIX) : end]
+
+
+def parts_of(key: str) -> tuple[str, ...]:
+    """The keys one marker key stands for: a comment that says several things at once
+    (``esc:plan:0:0+remind:report``) is found again under each of them."""
+    return tuple(part for part in key.split(_JOIN) if part)
+
+
+def joined_key(keys: list[str] | tuple[str, ...]) -> str:
+    """The marker key of one comment that says what each of ``keys`` would have said."""
+    return _JOIN.join(keys)
 
 
 def with_marker(key: str, body: str) -> str:
