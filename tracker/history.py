@@ -81,6 +81,11 @@ class _Walk:
     last_close: CloseEvent | None = None
     undo_labels: list[UndoLabel] = field(default_factory=list)
 
+    def resolve(self, at: float) -> None:
+        if self.resolved is None:
+            self.resolved = at
+            self.timeline.resolutions.append(at)
+
     def regrade(self, at: float, new: str, by: str, why: str, ctx: Context) -> None:
         if new != self.grade:
             self.grade, self.graded_at = new, at
@@ -109,8 +114,7 @@ def _on_grade(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
 
 
 def _on_resolve(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
-    if w.resolved is None:
-        w.resolved = at
+    w.resolve(at)
     w.resolve_facts.update(key_values(cmd.args))
 
 
@@ -222,8 +226,7 @@ def _on_assigned(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> No
 
 def _on_closed(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> None:
     w.closed = at
-    if w.resolved is None:
-        w.resolved = at
+    w.resolve(at)
     w.last_close = CloseEvent(e.id, e.actor, human)
 
 
@@ -297,6 +300,8 @@ def read_history(
     tl = w.timeline
     if resolved is not None:
         tl.add("resolved_mark", resolved)
+        if resolved not in tl.resolutions:
+            tl.resolutions.append(resolved)
     for name, value in p.facts.items():
         # A time the reporter stated (when the fault began) can start a clock; a stated
         # time later than the ticket itself is not believed.
