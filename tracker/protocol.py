@@ -20,6 +20,7 @@ from typing import Any
 MARKER_PREFIX = "<!-- tracker:"
 DATA_PREFIX = "<!-- tracker-data "
 SIGNATURE_PREFIX = "<!-- sig:"
+PART_PREFIX = "<!-- tracker-part:"
 _END = " -->"
 _JOIN = "+"  # between the keys of a comment that says several things (no key holds a "+")
 
@@ -71,6 +72,41 @@ def parts_of(key: str) -> tuple[str, ...]:
 def joined_key(keys: list[str] | tuple[str, ...]) -> str:
     """The marker key of one comment that says what each of ``keys`` would have said."""
     return _JOIN.join(keys)
+
+
+def join_parts(parts: list[tuple[str, str]]) -> tuple[str, str]:
+    """One comment (key, body) that says what each (key, body) of ``parts`` says, in order;
+    each part's text follows its own hidden marker so it can be read back (:func:`split_parts`)."""
+    if len(parts) == 1:
+        return parts[0]
+    body = "\n\n".join(f"{PART_PREFIX}{key}{_END}\n{text}" for key, text in parts)
+    return joined_key([key for key, _ in parts]), body
+
+
+def split_parts(key: str, body: str) -> dict[str, str]:
+    """Each part's text of a comment with marker key ``key`` and ``body`` (marker line or not)."""
+    if body.startswith(MARKER_PREFIX):
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+    keys = parts_of(key)
+    if len(keys) == 1:
+        return {key: body}
+    out: dict[str, str] = {}
+    for chunk in body.split(PART_PREFIX)[1:]:
+        end = chunk.find(_END)
+        if end > 0:
+            out[chunk[:end]] = chunk[end + len(_END) :].strip("\n")
+    return out
+
+
+def replace_part(body: str, key: str, text: str) -> tuple[str, str]:
+    """A comment's (marker key, whole body) with part ``key`` now saying ``text``."""
+    whole = marker_key(body) or key
+    if whole == key:
+        return key, with_marker(key, text)
+    parts = split_parts(whole, body)
+    parts[key] = text
+    joined, new = join_parts(list(parts.items()))
+    return joined, with_marker(joined, new)
 
 
 def with_marker(key: str, body: str) -> str:
@@ -188,9 +224,12 @@ def bad_rating_key(comment_id: int) -> str:
     return _key(BAD_RATING, comment_id)
 
 
-def escalation_key(clock: str, cycle: int, step: int) -> str:
-    """Step ``step`` of the escalation ladder of round ``cycle`` of ``clock``."""
-    return _key(ESCALATION, clock, cycle, step)
+def escalation_key(clock: str, cycle: int, step: int, due: float | None = None) -> str:
+    """Step ``step`` of the escalation ladder of round ``cycle`` of ``clock``; with ``due``
+    (epoch seconds), a later miss of that step after the due time moved (a regrade)."""
+    if due is None:
+        return _key(ESCALATION, clock, cycle, step)
+    return _key(ESCALATION, clock, cycle, step, int(due))
 
 
 def escalation_of(key: str) -> tuple[str, int, int] | None:
@@ -198,6 +237,9 @@ def escalation_of(key: str) -> tuple[str, int, int] | None:
     rest = _rest(key, ESCALATION)
     if rest is None:
         return None
+    words = rest.split(":")
+    if len(words) >= 4 and all(w.isdigit() for w in words[-3:]):
+        rest = rest.rpartition(":")[0]  # the due time of a later miss (clock ids hold no ":")
     clock, _, numbers = rest.rpartition(":")
     clock, _, cycle = clock.rpartition(":")
     if not clock or not cycle.isdigit() or not numbers.isdigit():
