@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from tracker.config import Counting
 
-ClockStatus = Literal["running", "at_risk", "late", "met", "missed", "paused"]
+# "ended": the ticket was resolved or closed before the clock's own action happened.
+ClockStatus = Literal["running", "at_risk", "late", "met", "missed", "paused", "ended"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ class ClockView:
 
     @property
     def breached(self) -> bool:
-        return self.status in ("late", "missed")
+        return self.status in ("late", "missed") or (self.status == "ended" and self.late_by > 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,7 @@ class TicketView:
     labels: tuple[str, ...]
     assignees: tuple[str, ...]
     kb_text: KbText | None = None  # what staff approved at the latest /kb (None: as it stands)
+    at: datetime | None = None  # the moment this view is of (the grader's ``now``)
 
     @property
     def breaches(self) -> tuple[ClockView, ...]:
