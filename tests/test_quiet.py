@@ -108,3 +108,85 @@ def test_an_incident_carries_its_members_clocks_and_closes_on_resolution() -> No
         desk.run(at("2026-11-24 17:00"))
         t = desk.ticket(incident)
         assert t.state == "closed" and ONLINE.labels.breach not in t.labels
+
+
+# --------------------------------------------------------------------------- to-dos and reminders
+
+YOGA = load_preset("yoga")
+FAULT = {"symptom": "前台无法办理课程签到", "module": "checkin", "affected": "学员 12 人",
+         "severity": "moderate", "scope": "some", "self_solved": False}  # fmt: skip
+
+
+def _yoga(**switches: dict[str, bool]) -> object:
+    """The yoga preset with ``comments.clocks`` set to ``switches``."""
+    data = yaml.safe_load(preset_file("yoga").read_text(encoding="utf-8"))
+    data.setdefault("comments", {})["clocks"] = switches
+    return parse_config(data)
+
+
+def _fault(desk: Desk, when: str) -> int:
+    return desk.open("fault_report", {**FAULT, "started_at": at(when)}, at(when))
+
+
+def test_no_reminder_at_or_after_the_deadline() -> None:
+    # The handoff (15 min) is due 09:15; a run at 09:20 is past it: the escalation speaks, no reminder.
+    with Desk(YOGA) as desk:
+        n = _fault(desk, "2026-03-10 09:00")
+        desk.run(at("2026-03-10 09:00"))
+        desk.run(at("2026-03-10 09:20"))
+        assert desk.clock(n, "handoff", at("2026-03-10 09:20")).status == "late"
+        assert not [k for k in desk.bot_comments(n) if k.startswith("remind:")]
+        assert "esc:handoff:0:0" in desk.bot_comments(n)
+
+
+def test_no_to_do_for_a_clock_the_resolution_ended_and_it_is_not_met() -> None:
+    with Desk(YOGA) as desk:
+        n = _fault(desk, "2026-03-10 09:00")
+        desk.say(n, "yoga-tech-1", "/resolve 重启后恢复", at("2026-03-10 09:05"))
+        desk.run(at("2026-03-10 09:10"))  # the first run sees a resolved ticket
+        said = desk.bot_comments(n)
+        assert "due:contact" not in said and "due:handoff" not in said
+        assert "due:verify" in said  # the clock the resolution starts still gets its to-do
+        contact = desk.clock(n, "contact", at("2026-03-10 09:10"))
+        assert contact.status == "ended" and contact.stopped == at("2026-03-10 09:05")
+
+
+def test_a_clock_s_to_do_can_be_switched_off() -> None:
+    with Desk(_yoga(handoff={"todo": False})) as desk:
+        n = _fault(desk, "2026-03-10 09:00")
+        desk.run(at("2026-03-10 09:00"))
+        said = desk.bot_comments(n)
+        assert "due:contact" in said and "due:handoff" not in said
+        desk.run(at("2026-03-10 09:20"))
+        assert "esc:handoff:0:0" in desk.bot_comments(n)  # its escalations stay
+
+
+def test_a_clock_s_reminder_can_be_switched_off() -> None:
+    # contact (30 min, due 09:30) is at risk from 09:24
+    for switches, reminded in (({}, True), ({"contact": {"reminders": False}}, False)):
+        with Desk(_yoga(**switches)) as desk:
+            n = _fault(desk, "2026-03-10 09:00")
+            desk.run(at("2026-03-10 09:00"))
+            desk.run(at("2026-03-10 09:25"))
+            assert ("remind:contact" in desk.bot_comments(n)) is reminded
+
+
+def test_a_ticket_with_nothing_else_to_say_gets_no_status_comment_until_it_has() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
+        desk.run(at("2026-11-24 10:00"))
+        assert desk.bot_comment_count(n) == 0 and not desk.plan(at("2026-11-24 10:00"))
+        desk.run(at("2026-11-24 10:20"))  # the handoff is late: the escalation brings the status
+        assert desk.bot_comment_count(n) == 1
+        assert {"esc:handoff:0:0", "status"} <= desk.bot_comments(n).keys()
+
+
+def test_the_link_an_incident_opens_with_is_said_with_the_run_s_other_words() -> None:
+    with Desk(ONLINE) as desk:
+        member = desk.open("problem", VIP, at("2026-11-24 14:00"))
+        desk.run(at("2026-11-24 14:00"))
+        assert desk.bot_comment_count(member) == 1
+        assert any(k.startswith("incident-link:") for k in desk.bot_comments(member))
+        assert "status" in desk.bot_comments(member)
+        again = desk.plan(at("2026-11-24 14:00")).actions
+        assert not [a for a in again if getattr(a, "number", None) == member]

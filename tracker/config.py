@@ -5,6 +5,9 @@ Pydantic checks shapes (unknown keys, types, durations);
 a role with nobody in it, overlapping windows).
 Every fault is reported as ``file: key.path: what is wrong`` and raises
 :class:`~tracker.errors.ConfigError` before anything is touched.
+
+Longer than most modules on purpose: the whole schema lives in one file, so the policy's
+shape reads in one place, section by section.
 """
 
 from __future__ import annotations
@@ -434,6 +437,7 @@ class Comments(_Model):
     """How much the grader says: every new comment and @-mention notifies someone."""
 
     one_per_run: bool = True  # everything new about a ticket in one run is one comment
+    status_alone: bool = False  # post the status comment before there is anything else to say
     after_stop: bool = False  # still comment on a clock (escalation, to-do) once it stopped
     whole_roles: list[str] = []  # roles mentioned in full; others by the one person picked
     retell: bool = False  # escalate in a comment to people told since anyone last spoke

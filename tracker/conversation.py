@@ -8,7 +8,11 @@ decides how much is said (the defaults are the quiet ones):
 - mentions name the one person a step picks from each role (``whole_roles`` excepted);
 - to-dos and reminders can be switched off per clock (``clocks.<id>``);
 - everything new about a ticket in one run is one comment (``one_per_run``), whose marker
-  key joins the keys of its parts so each part is found again on its own.
+  key joins the keys of its parts so each part is found again on its own; on a ticket an
+  incident links in that run, the link comment says it;
+- the status comment is first posted with the grader's first other word on a ticket, not
+  on its own (``status_alone``): a ticket the grader has nothing to say about gets no
+  comment at all, its labels carry the grade and the clocks' state.
 
 The status comment is edited, never re-posted: an edit notifies nobody.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 from tracker import messages as msg
@@ -25,17 +30,16 @@ from tracker.config import ClockComments, Counting
 from tracker.context import Context
 from tracker.history import History
 from tracker.i18n import format_span, format_time
-from tracker.model import Action, PostComment
+from tracker.model import Action, OpenIncident, PostComment
 from tracker.protocol import (
-    ESCALATION,
     STATUS,
     due_item_key,
     escalation_key,
+    escalation_of,
     join_parts,
-    kind_of,
     marker_key,
-    parts_of,
     reminder_key,
+    split_parts,
 )
 from tracker.reading import Prepared
 from tracker.views import ClockView, Escalation, TicketView
@@ -116,9 +120,10 @@ def _told_since_last_word(p: Prepared, ctx: Context) -> set[str] | None:
         if not ctx.is_bot(comment.author, comment.is_bot):
             told = None
             continue
-        key = marker_key(comment.body) if comment.author == ctx.bot or comment.is_bot else None
-        if key and any(kind_of(part) == ESCALATION for part in parts_of(key)):
-            told = (told or set()) | set(_MENTION.findall(comment.body))
+        key = marker_key(comment.body) if ctx.is_grader(comment.author) else None
+        for part, text in split_parts(key, comment.body).items() if key else ():
+            if escalation_of(part) is not None:
+                told = (told or set()) | set(_MENTION.findall(text))
     return told
 
 
@@ -163,22 +168,31 @@ def _next_step_time(c: ClockView, step: int, grade: str, ctx: Context, now: floa
 
 def one_per_run(actions: Sequence[Action], ctx: Context) -> tuple[Action, ...]:
     """The plan's new comments on each ticket joined into one (the status comment last),
-    placed where the ticket's first new comment was."""
-    if not ctx.cfg.comments.one_per_run:
+    placed where the ticket's first new comment was; on a ticket an incident opened in this
+    run links, said in the link comment. A status comment with nothing else to say waits
+    for the grader's first other word on the ticket (``comments.status_alone``)."""
+    policy = ctx.cfg.comments
+    if not policy.one_per_run:
         return tuple(actions)
     posts: dict[int, list[PostComment]] = {}
     for a in actions:
         if isinstance(a, PostComment):
             posts.setdefault(a.number, []).append(a)
-    out: list[Action] = []
-    for a in actions:
-        if not isinstance(a, PostComment) or len(posts[a.number]) == 1:
-            out.append(a)
-            continue
-        group = posts[a.number]
-        if a is not group[0]:
-            continue
+    linked = {m for a in actions if isinstance(a, OpenIncident) for m in a.members}
+    joined: dict[int, PostComment] = {}
+    for number, group in posts.items():
+        if not policy.status_alone and number not in linked and [c.key for c in group] == [STATUS]:
+            continue  # the status waits for something else to say
         ordered = [c for c in group if c.key != STATUS] + [c for c in group if c.key == STATUS]
         key, body = join_parts([(c.key, c.body) for c in ordered])
-        out.append(PostComment(a.number, key, body))
+        joined[number] = PostComment(number, key, body)
+    out: list[Action] = []
+    for a in actions:
+        if isinstance(a, OpenIncident):
+            said = tuple(joined.pop(m) for m in a.members if m in joined)
+            out.append(replace(a, said=said) if said else a)
+        elif not isinstance(a, PostComment):
+            out.append(a)
+        elif a is posts[a.number][0] and a.number in joined and a.number not in linked:
+            out.append(joined[a.number])
     return tuple(out)
