@@ -2,7 +2,8 @@
 
     python bench/noise.py                  # every preset's demo week
     python bench/noise.py --preset online  # one preset
-    python bench/noise.py --check          # exit 1 if a comment rule is broken
+    python bench/noise.py --check          # exit 1 if a comment rule is broken or a preset
+                                           # says more than half of what it said before
 
 Each preset's simulated week (:mod:`tracker.demo`) is played into a fresh store and the
 figures are read from what the desk really holds at the end: the comments on every
@@ -133,12 +134,17 @@ def measure(name: str, out: Path, step_minutes: int = 10) -> dict[str, Any]:
 
 RULES = ("after_stop", "late_reminders", "incident_duplicates")
 
+# bot_per_ticket_mean of each preset's demo week before the grader's conversation was made
+# quiet (one comment per run, nothing about stopped clocks, one person per role, the status
+# said with the first other word); --check holds every preset to at most half of it.
+BEFORE = {"yoga": 7.5, "club": 6.25, "online": 6.83, "emergency": 5.67, "desk": 3.75}
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--preset", action="append", choices=PRESETS, help="one preset (repeatable)")
     parser.add_argument("--step", type=int, default=10, help="minutes between grader runs (10)")
-    parser.add_argument("--check", action="store_true", help=f"exit 1 unless {', '.join(RULES)} are 0")
+    parser.add_argument("--check", action="store_true", help=f"exit 1 unless {', '.join(RULES)} are 0 and every mean is at most half of BEFORE")
     args = parser.parse_args(argv)
     broken = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             row = measure(name, Path(tmp), args.step)
             print(json.dumps(row, ensure_ascii=False), flush=True)
             broken += [f"{name}: {rule}={row[rule]}" for rule in RULES if row[rule]]
+            limit = BEFORE[name] / 2
+            if row["bot_per_ticket_mean"] > limit:
+                broken.append(f"{name}: bot_per_ticket_mean={row['bot_per_ticket_mean']} > {limit:g} (half of {BEFORE[name]})")
     if args.check and broken:
         print("noise: " + "; ".join(broken), file=sys.stderr)
         return 1
