@@ -20,7 +20,7 @@ from fakegithub.fixtures import DESK_CONFIG
 from tracker.cli import main
 from tracker.config import Config, load_config
 from tracker.intake import render_body
-from tracker.protocol import marker_key
+from tracker.protocol import marker_key, parts_of
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 BOT = "github-actions[bot]"
@@ -113,10 +113,11 @@ class Desk:
         """Labels, assignees, state and the bot's marked comments of every issue."""
         out: dict[int, dict[str, Any]] = {}
         for number, issue in self.srv.issues.items():
-            keys = sorted(
-                marker_key(c["body"]) or "?"
+            keys = sorted(  # a comment saying several things lists each
+                part
                 for c in self.srv.comments.values()
                 if c["issue_url"].endswith(f"/issues/{number}") and c["user"]["login"] == BOT
+                for part in parts_of(marker_key(c["body"]) or "?")
             )
             out[number] = {
                 "labels": sorted(lb["name"] for lb in issue["labels"]),
@@ -135,3 +136,9 @@ def open_desk(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: p
         fake.set_now(T0)
         yield Desk(fake, tmp_path, capsys)
         assert fake.server_errors == []
+
+
+def says(comment: dict[str, Any], key: str) -> bool:
+    """Whether a comment (as the fake holds it) is the grader's saying ``key``, alone or
+    with other things."""
+    return key in parts_of(marker_key(str(comment["body"])) or "")

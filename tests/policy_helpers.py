@@ -42,7 +42,7 @@ from tracker.labels import type_label
 from tracker.ledger import Ledger
 from tracker.local_hub import LocalHub
 from tracker.model import Comment, Plan, PostComment, Ticket
-from tracker.protocol import marker_key
+from tracker.protocol import marker_key, split_parts
 from tracker.views import ClockView, TicketView
 
 __all__ = ["SHANGHAI", "Desk", "at", "iter_escalations", "kinds", "load_preset", "posted", "preset_file"]
@@ -183,13 +183,18 @@ class Desk:
     # ----------------------------------------------------------------- reading the result
 
     def bot_comments(self, number: int) -> dict[str, str]:
-        """The grader's comments on a ticket: marker key -> body (without the marker line)."""
+        """What the grader said on a ticket: marker key -> body (without the marker line).
+        A comment that says several things at once gives each its own entry."""
         out: dict[str, str] = {}
         for c in self.ticket(number).comments:
             key = marker_key(c.body) if c.author == self.cfg.bot.login else None
             if key is not None:
-                out[key] = c.body.split("\n", 1)[1] if "\n" in c.body else ""
+                out.update(split_parts(key, c.body))
         return out
+
+    def bot_comment_count(self, number: int) -> int:
+        """How many comments the grader posted on a ticket."""
+        return sum(1 for c in self.ticket(number).comments if c.author == self.cfg.bot.login)
 
     def bot_comment(self, number: int, prefix: str) -> str:
         """The body of the one grader comment whose key starts with ``prefix``."""
@@ -199,8 +204,10 @@ class Desk:
 
 
 def posted(plan: Plan, prefix: str = "") -> dict[str, str]:
-    """The comments a plan posts: marker key -> body, for keys starting with ``prefix``."""
-    return {a.key: a.body for a in plan.actions if isinstance(a, PostComment) and a.key.startswith(prefix)}
+    """What a plan's comments say: marker key -> body, for keys starting with ``prefix`` (a
+    comment saying several things gives each its own entry)."""
+    said = {k: v for a in plan.actions if isinstance(a, PostComment) for k, v in split_parts(a.key, a.body).items()}
+    return {k: v for k, v in said.items() if k.startswith(prefix)}
 
 
 def kinds(plan: Plan) -> list[str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from policy_helpers import Desk, at, load_preset
+from policy_helpers import Desk, at, iter_escalations, load_preset
 
 from tracker.engine import grade
 from tracker.model import OpenIncident
-from tracker.protocol import INCIDENT_NUMBER
+from tracker.protocol import INCIDENT_NUMBER, escalation_key
 
 CLUB = load_preset("club")
 ISSUE = {"category": "booking", "level": "l2", "description": "淋浴间漏水"}
@@ -39,16 +39,24 @@ def test_grading_twice_in_a_row_plans_nothing_the_second_time() -> None:
         assert desk.clock(n, "eta", at("2026-11-24 16:00")).status == "late"
 
 
-def test_a_late_grader_catches_up_with_the_times_steps_fell_due() -> None:
+def test_a_late_grader_catches_up_with_the_same_end_state_and_says_only_what_still_runs() -> None:
+    # Reaches the on-time grader's labels, assignees and state; of its comments, it skips
+    # those about clocks that stopped meanwhile (the handoff) and says the rest at once.
     with Desk(CLUB) as on_time, Desk(CLUB) as late:
         for d in (on_time, late):
             story(d)
         for m in range(0, 6 * 60, 5):
             on_time.run(at("2026-11-24 10:00").replace(hour=10 + m // 60, minute=m % 60))
         late.run(at("2026-11-24 15:55"))
-        assert on_time.bot_comments(1).keys() - {"status"} == late.bot_comments(1).keys() - {"status"}
+        a, b = on_time.ticket(1), late.ticket(1)
+        assert (set(a.labels), set(a.assignees), a.state) == (set(b.labels), set(b.assignees), b.state)
+        said_late = late.bot_comments(1).keys() - {"status"}
+        fell_due = on_time.view(1, at("2026-11-24 15:55"))
+        assert said_late <= {escalation_key(c, cy, st) for c, cy, st, _ in iter_escalations(fell_due)}
+        assert {"esc:eta:0:0", "esc:eta:0:1"} <= said_late and "esc:handoff:0:0" not in said_late
+        assert late.bot_comment_count(1) == 1  # one comment for everything the run had to say
         eta = late.bot_comment(1, "esc:eta:0:1")
-        assert "2026-11-24 13:00" in eta and "2026-11-24 14:00" in eta
+        assert "2026-11-24 13:00" in eta and "2026-11-24 15:55" in eta and "已超时 2小时55分钟" in eta
 
 
 def test_a_customer_cannot_regrade_and_is_told_so() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fakegithub import FakeGitHub, webhook_example
-from github_desk import T0, Desk, open_desk
+from github_desk import T0, Desk, open_desk, says
 
 from tracker.ledger import Ledger
 from tracker.protocol import marker
@@ -75,7 +75,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(desk: Desk) -> None:
     )
     assert result.code == 0, result.err
     assert f"#{major} set_labels: would set labels" in result.out
-    assert "would post comment [esc:response:0:0]" in result.out
+    assert "would post comment [esc:response:0:0+esc:response:0:1+status]" in result.out
     assert "would apply" in result.out
     assert "would create label sla:breach" in result.out
     assert desk.srv.writes() == 0
@@ -344,9 +344,9 @@ def test_a_deleted_issue_is_left_alone_and_the_others_are_graded(desk: Desk) -> 
 
 def test_a_status_comment_a_person_deleted_is_written_anew(desk: Desk) -> None:
     desk.ticket("high")
-    desk.at(T0 + timedelta(minutes=10))
+    desk.at(T0 + timedelta(hours=1))  # the status is said with the first escalation
     assert desk.run().code == 0
-    (status,) = [c for c in desk.srv.comments.values() if c["body"].startswith(marker("status"))]
+    (status,) = [c for c in desk.srv.comments.values() if says(c, "status")]
     deleting = urllib.request.Request(  # an admin deletes the grader's status comment
         f"{desk.srv.base_url}/repos/acme/desk/issues/comments/{status['id']}",
         method="DELETE",
@@ -357,7 +357,7 @@ def test_a_status_comment_a_person_deleted_is_written_anew(desk: Desk) -> None:
     desk.at(T0 + timedelta(hours=3))  # the status changes: the grader wants to edit it
     result = desk.run()
     assert result.code == 0, result.err
-    statuses = [c for c in desk.srv.comments.values() if c["body"].startswith(marker("status"))]
+    statuses = [c for c in desk.srv.comments.values() if says(c, "status")]
     assert len(statuses) == 1 and statuses[0]["id"] != status["id"]
     assert "late" in statuses[0]["body"]
     desk.srv.reset_counts()

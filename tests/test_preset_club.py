@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from policy_helpers import Desk, at, load_preset
+from policy_helpers import Desk, at, load_preset, posted
 
 from tracker.config import parse_config
 from tracker.config import preset_path as _preset_path
-from tracker.model import PostComment
 
 CLUB = load_preset("club")
 BASE = {"category": "booking", "description": "场馆问题"}
@@ -107,7 +106,7 @@ def test_a_supervisor_cannot_grade_a_safety_accident_below_l3() -> None:
         desk.say(n, "club-supervisor", "/grade l1 其实只是擦伤", at("2026-11-24 10:02"))
         plan = desk.run(at("2026-11-24 10:03"))
         assert desk.view(n, at("2026-11-24 10:03")).grade == "l3"
-        refused = [a.body for a in plan.actions if isinstance(a, PostComment) and a.key.startswith("refused-grade:")]
+        refused = list(posted(plan, "refused-grade:").values())
         assert refused == [
             "🚫 @club-supervisor：等级至少为 L3 严重，因此未改为 L1 轻微：规则“安全事故一律 L3”"
             "规定此工单为 L3 严重 或以上。如工单描述有误，请更正工单内容。"

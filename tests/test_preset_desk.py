@@ -323,8 +323,9 @@ def test_late_complaint_contact_escalates_to_the_department_then_manager_and_qua
     ]
     assert f"请 {ALL_DEPT} 跟进" in esc["esc:complaint_contact:0:0"]
     assert "@desk-manager @desk-quality" in esc["esc:complaint_contact:0:1"]
-    # 1 working hour after the due time; the comment gives the wall-clock lateness (lunch)
-    assert "至 2026-03-09 14:00 已超时 1小时" in esc["esc:complaint_contact:0:1"]
+    # Lateness said plainly: due, escalated now, wall-clock lateness and the working time in it
+    assert "应于 **2026-03-09 12:00** 前完成，2026-03-09 15:30 升级；已超时 3小时30分钟（其中工作时间 2小时30分钟）" \
+        in esc["esc:complaint_contact:0:1"]  # fmt: skip
     assert {DEPT_PICKED, MANAGER} <= set(desk.ticket(n).assignees)
     assert not desk.run(at("2026-03-09 15:30"))
 

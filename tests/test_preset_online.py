@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from policy_helpers import Desk, at, load_preset, posted
+from policy_helpers import Desk, at, iter_escalations, load_preset, posted
 
 CFG = load_preset("online")
 ORD = {"tier": "ordinary", "channel": "phone", "description": "用户反馈问题"}
@@ -157,7 +157,9 @@ def test_late_notify_escalates_up_the_ladder_with_circle_and_breach_label() -> N
         step1 = desk.bot_comment(n, "esc:notify:0:0")
         step2 = desk.bot_comment(n, "esc:notify:0:1")
         assert "2026-11-24 10:10" in step1 and "通知负责人" in step1
-        assert "2026-11-24 10:40" in step2 and "30分钟" in step2
+        # said plainly: due, escalated now, how late (step 2 fell due at 10:40)
+        assert "应于 **2026-11-24 10:10** 前完成，2026-11-24 11:00 升级；已超时 50分钟" in step2
+        assert ("notify", 0, 1, at("2026-11-24 10:40")) in iter_escalations(desk.view(n, at("2026-11-24 11:00")))
         circle = desk.bot_comment(n, "esc:escalate:0:0")
         for who in ("@online-service-director", "@online-tech-lead", "@online-product-owner"):
             assert who in circle

@@ -27,7 +27,14 @@ from tracker.model import (
     SetAssignees,
     SetLabels,
 )
-from tracker.protocol import fill_incident_number, incident_key, incident_link_key, with_marker
+from tracker.protocol import (
+    fill_incident_number,
+    incident_key,
+    incident_link_key,
+    join_parts,
+    split_parts,
+    with_marker,
+)
 
 __all__ = ["ApplyReport", "apply_plan"]
 
@@ -184,12 +191,18 @@ def _open_incident(action: OpenIncident, step: _Step) -> str:
     step.extra["incident"] = number
     link_key = incident_link_key(action.key)
     linked: list[int] = []
+    said = {c.number: c for c in action.said}
     for member in action.members:
-        if number is not None and hub.find_marked_comment(member, link_key) is not None:
-            continue
-        text = fill_incident_number(action.link, number)
-        step.write(hub.post_comment, member, with_marker(link_key, text))
-        linked.append(member)
+        parts: list[tuple[str, str]] = []
+        if number is None or hub.find_marked_comment(member, link_key) is None:
+            parts.append((link_key, fill_incident_number(action.link, number)))
+            linked.append(member)
+        other = said.get(member)
+        if other is not None and hub.find_marked_comment(member, other.key) is None:
+            parts += split_parts(other.key, other.body).items()
+        if parts:
+            key, body = join_parts(parts)
+            step.write(hub.post_comment, member, with_marker(key, body))
     step.extra["linked"] = linked
     return _incident_outcome(step, number, opened, linked)
 

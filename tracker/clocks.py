@@ -34,6 +34,7 @@ class Timeline:
     marks: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
     pauses: list[tuple[float, float]] = field(default_factory=list)  # [start, end)
     clock_stops: dict[str, float] = field(default_factory=dict)
+    resolutions: list[float] = field(default_factory=list)  # every resolution, reopened or not
     args: dict[tuple[str, float], str] = field(default_factory=dict)  # (trigger, time) -> args
 
     def add(self, trigger: str, at: float, who: str = "") -> None:
@@ -92,18 +93,25 @@ def _due(
     seconds: float,
     counting: Counting,
     pauses: list[tuple[float, float]],
+    now: float,
 ) -> float:
-    """Due time, pushed out by the counted time of every pause that begins before it."""
+    """Due time, pushed out by the whole counted length of every pause that begins before
+    it (a pause still open counts until ``now``: the clock cannot fall due while paused)."""
     due = cal.add_s(start, seconds, counting)
     for p_start, p_end in pauses:
         if p_start >= due:
             break
         if p_end <= start:
             continue
-        lost = cal.counted_s(max(p_start, start), min(p_end, due), counting)
+        lost = cal.counted_s(max(p_start, start), min(p_end, max(now, p_start)), counting)
         if lost > 0:
             due = cal.add_s(due, lost, counting)
     return due
+
+
+def _done_by_resolution(clock: Clock) -> bool:
+    """Whether resolving the ticket does what the clock waits for (else it only ends it)."""
+    return "resolved" in clock.stop or (clock.repeat and "resolved" in clock.until)
 
 
 def evaluate(
@@ -136,7 +144,8 @@ def evaluate(
     # one that starts at resolution (the written report) keeps running after it.
     end_of_life = None
     started_before_resolution = tl.resolved is None or start < tl.resolved
-    ends = [t for t in (tl.resolved, tl.closed) if t is not None and t > start]
+    # A resolution undone later (a reopening, a low rating) still ended what ran at it.
+    ends = [t for t in (tl.resolved, tl.closed, *tl.resolutions) if t is not None and t > start]
     if ends and start_trigger not in ("resolved", "closed") and started_before_resolution:
         end_of_life = min(ends)
     until = None
@@ -163,12 +172,12 @@ def evaluate(
             counting = "elapsed"
             due = start + seconds
         else:
-            due = _due(cal, start, seconds, counting, tl.pauses)
-        at_risk = _due(cal, start, seconds * clock.at_risk, counting, tl.pauses)
+            due = _due(cal, start, seconds, counting, tl.pauses, now)
+        at_risk = _due(cal, start, seconds * clock.at_risk, counting, tl.pauses, now)
         # A round never stops on the very event that started it (``/eta`` starts and stops
         # the rounds of the ETA clock).
         same = cycle > 0 or start_trigger in clock.stop
-        stop = _stop_time(clock, tl, start + 1e-6 if same else start, who)
+        stop = own = _stop_time(clock, tl, start + 1e-6 if same else start, who)
         for bound in (end_of_life, until):
             if bound is not None and (stop is None or bound < stop):
                 stop = bound
@@ -176,7 +185,10 @@ def evaluate(
             stop = None
         status: ClockStatus
         ref = stop if stop is not None else now
-        if stop is not None:
+        ended = stop is not None and stop != own and stop == end_of_life and stop != until
+        if ended and not _done_by_resolution(clock):
+            status = "ended"  # the ticket was resolved or closed before anyone did it
+        elif stop is not None:
             status = "met" if stop <= due else "missed"
         elif now >= due:
             status = "late"

@@ -5,6 +5,9 @@ Pydantic checks shapes (unknown keys, types, durations);
 a role with nobody in it, overlapping windows).
 Every fault is reported as ``file: key.path: what is wrong`` and raises
 :class:`~tracker.errors.ConfigError` before anything is touched.
+
+Longer than most modules on purpose: the whole schema lives in one file, so the policy's
+shape reads in one place, section by section.
 """
 
 from __future__ import annotations
@@ -427,6 +430,25 @@ class Reports(_Model):
     symptom_fields: list[str] = []  # facts naming the symptom, first given wins
 
 
+class ClockComments(_Model):
+    """What the grader says about one clock besides its escalations."""
+
+    todo: bool = True  # the to-do note when a checklist clock starts
+    reminders: bool = True  # the one reminder as its deadline nears
+
+
+class Comments(_Model):
+    """How much the grader says: every new comment and @-mention notifies someone."""
+
+    one_per_run: bool = True  # everything new about a ticket in one run is one comment
+    status_alone: bool = False  # post the status comment before there is anything else to say
+    after_stop: bool = False  # still comment on a clock (escalation, to-do) once it stopped
+    whole_roles: list[str] = []  # roles mentioned in full; others by the one person picked
+    retell: bool = False  # escalate in a comment to people told since anyone last spoke
+    incident_carries: bool = True  # a linked ticket's clocks the incident also runs escalate there only
+    clocks: dict[str, ClockComments] = {}  # per clock id
+
+
 class Bot(_Model):
     login: str = "github-actions[bot]"
 
@@ -466,6 +488,7 @@ class Config(_Model):
     labels: Labels = Labels()
     publishing: Publishing = Publishing()
     reports: Reports = Reports()
+    comments: Comments = Comments()
 
     @field_validator("locale")
     @classmethod

@@ -137,6 +137,12 @@ def cross_check(cfg: Config) -> list[tuple[str, str]]:
             need_role(f"{base}.stop_by[{j}]", role)
         if "clock:" + clock.id in clock.start_triggers:
             faults.append((f"{base}.start", "a clock cannot start on itself"))
+    faults += _start_cycles(cfg)
+    for j, role in enumerate(cfg.comments.whole_roles):
+        need_role(f"comments.whole_roles[{j}]", role)
+    for clock_id in cfg.comments.clocks:
+        if clock_id not in seen_clocks:
+            faults.append((f"comments.clocks.{clock_id}", f"clock {clock_id!r} is not under clocks"))
     for name, ladder in cfg.ladders.items():
         for j, step in enumerate(ladder.steps):
             for k, role in enumerate(step.assign):
@@ -184,6 +190,49 @@ def _label_faults(cfg: Config) -> list[tuple[str, str]]:
         for path, label in names
         if len(label) > GITHUB_LABEL_MAX
     ]
+
+
+def start_order(cfg: Config) -> list[int]:
+    """The clocks (by index) in an order where a clock that starts when another stops
+    (``start: clock:X``) comes after X, wherever the file lists it; else as listed."""
+    index = {c.id: i for i, c in enumerate(cfg.clocks)}
+    order: list[int] = []
+    state: dict[int, int] = {}  # 1: being placed, 2: placed
+
+    def place(i: int) -> None:
+        if state.get(i):
+            return  # placed, or a cycle (reported by cross_check)
+        state[i] = 1
+        for trigger in cfg.clocks[i].start_triggers:
+            ref = _trigger_refs(trigger)
+            if ref and ref[0] == "clock" and ref[1] in index:
+                place(index[ref[1]])
+        state[i] = 2
+        order.append(i)
+
+    for i in range(len(cfg.clocks)):
+        place(i)
+    return order
+
+
+def _start_cycles(cfg: Config) -> list[tuple[str, str]]:
+    """Clocks that start on each other in a ring would never start."""
+    index = {c.id: i for i, c in enumerate(cfg.clocks)}
+    faults = []
+    for i, clock in enumerate(cfg.clocks):
+        seen, todo = {i}, [i]
+        while todo:
+            for trigger in cfg.clocks[todo.pop()].start_triggers:
+                ref = _trigger_refs(trigger)
+                j = index.get(ref[1]) if ref and ref[0] == "clock" else None
+                if j == i and "clock:" + clock.id not in clock.start_triggers:
+                    faults.append((f"clocks[{i}].start", f"clock {clock.id!r} starts on itself through other clocks"))
+                    todo = []
+                    break
+                if j is not None and j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+    return faults
 
 
 def _report_faults(cfg: Config, need_role: Callable[[str, str], None]) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from typing import Any
 from tracker.calendar import BusinessCalendar, calendars_for
 from tracker.clocks import from_epoch_factory
 from tracker.config import Config, Rule
+from tracker.config_checks import start_order
 from tracker.grading import first_grade
 from tracker.labels import catalog, grade_label
 from tracker.model import Ticket
@@ -40,6 +41,9 @@ class Context:
                 self.role_of.setdefault(m, []).append(name)
         self.scores = {s.score: s for s in cfg.satisfaction.scale} if cfg.satisfaction else {}
         self.clock_by_id = {c.id: c for c in cfg.clocks}
+        # Evaluated so that a clock starting when another stops comes after it.
+        self.clock_order = tuple(cfg.clocks[i] for i in start_order(cfg))
+        self.clock_rank = {c.id: i for i, c in enumerate(cfg.clocks)}
         self.rule_facts = tuple(sorted({k for r in cfg.grading.rules for k in r.when} | (
             {cfg.grading.field} if cfg.grading.field else set())))
         self._grades: dict[tuple[Any, ...], tuple[str, list[Rule]]] = {}
@@ -88,10 +92,19 @@ class Context:
         users = self.cfg.roles[role].users
         return users[number % len(users)] if users else None
 
-    def mentions(self, roles: Iterable[str]) -> str:
+    def mentions(self, roles: Iterable[str], number: int | None = None) -> str:
+        """The @-mentions of ``roles``: with ``number``, the one person picked for that ticket
+        from each role (its teams, when it has no one to pick) unless the policy's
+        ``comments.whole_roles`` names the role; without, every member."""
         seen: list[str] = []
+        whole = self.cfg.comments.whole_roles
         for r in roles:
-            for m in self.cfg.roles[r].mentions():
+            role = self.cfg.roles[r]
+            who = self.pick(r, number) if number is not None and r not in whole else None
+            names = [f"@{who}"] if who else role.mentions()
+            if number is not None and r not in whole and not who:
+                names = names[:1]
+            for m in names:
                 if m not in seen:
                     seen.append(m)
         return " ".join(seen)

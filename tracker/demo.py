@@ -36,7 +36,7 @@ from tracker.model import (
     SetAssignees,
     SetLabels,
 )
-from tracker.protocol import STATUS, incident_key, kind_of, linked_incident_of, marker_key
+from tracker.protocol import STATUS, incident_key, kind_of, linked_incident_of, marker_key, parts_of, split_parts
 from tracker.site_model import local_name
 
 WEEK_START = (2026, 9, 28)  # Monday; Oct 1-7 is the National Day holiday, Oct 10 a make-up day
@@ -271,13 +271,13 @@ def describe(action: Action, cfg: Config, titles: dict[int, str]) -> str:
         case SetAssignees(add=add):
             return f"{who} " + _("assigned to %(people)s", people=" ".join(f"@{p}" for p in add))
         case PostComment(key=key, body=body):
-            if key == STATUS:
+            said = {k: text for k, text in split_parts(key, body).items() if k != STATUS}
+            if not said:
                 return ""
-            kind = kind_of(key)
-            visible = [line for line in body.strip().splitlines() if not line.startswith("<!--")]
-            first = visible[0] if visible else ""
-            first = first.replace("**", "")
-            return f"{who} " + _("comments: %(text)s", text=first) + f"  [{kind}]"
+            kinds = list(dict.fromkeys(kind_of(k) for k in said))
+            lines = [ln for text in said.values() for ln in text.strip().splitlines() if ln and not ln.startswith("<!--")]
+            first = lines[0].replace("**", "") if lines else ""
+            return f"{who} " + _("comments: %(text)s", text=first) + f"  [{' + '.join(kinds)}]"
         case EditComment():
             return ""
         case OpenIncident(title=title, members=members):
@@ -360,9 +360,10 @@ def _resolve_ref(ref: str, store: Ledger, cfg: Config, refs: dict[str, int]) -> 
         return None
     for comment in store.ticket(member).comments:
         key = marker_key(comment.body)
-        linked = linked_incident_of(key) if key else None
-        if linked is not None and comment.author == cfg.bot.login:
-            return store.find_ticket_by_marker(incident_key(linked), cfg.bot.login)
+        for part in parts_of(key) if key and comment.author == cfg.bot.login else ():
+            linked = linked_incident_of(part)
+            if linked is not None:
+                return store.find_ticket_by_marker(incident_key(linked), cfg.bot.login)
     return None
 
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from tracker import messages as msg
-from tracker.calendar import Counting
-from tracker.clocks import epoch, ladder_for
+from tracker.clocks import epoch
 from tracker.config import condition_holds
 from tracker.context import Context
+from tracker.conversation import Comments, clock_comments
 from tracker.history import History
-from tracker.i18n import format_names, format_span, format_time
+from tracker.i18n import format_names, format_time
 from tracker.kb_approval import approval_comment
 from tracker.labels import category_label, grade_label, type_label
 from tracker.model import (
@@ -34,23 +34,19 @@ from tracker.protocol import (
     bad_rating_key,
     close_blocked_key,
     denied_key,
-    due_item_key,
-    escalation_key,
     has_signature,
     low_rating_key,
     needs_info_key,
+    part_body,
     rate_request_key,
-    reminder_key,
+    replace_part,
     signature,
     undo_label_key,
-    with_marker,
 )
 from tracker.reading import Prepared
 from tracker.views import ClockView, TicketView
 
 MAX_ASSIGNEES = 10
-
-_COUNTING: dict[str, Counting] = {"elapsed": "elapsed", "manned": "manned", "working": "working"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +59,6 @@ class Desired:
 
 class StateChange(NamedTuple):
     action: CloseTicket | ReopenTicket | None
-    comments: tuple[PostComment, ...]
-    notes: tuple[str, ...]
-
-
-class Comments(NamedTuple):
     comments: tuple[PostComment, ...]
     notes: tuple[str, ...]
 
@@ -148,6 +139,9 @@ def state_change(p: Prepared, view: TicketView, h: History, ctx: Context) -> Sta
                 )
         elif not sat and not cfg.close_rules and view.incident_key and not p.incident_key:
             return StateChange(CloseTicket(n, "completed"), (), ())
+    if t.state == "open" and h.resolved is not None and p.incident_key and not blocked:
+        # An incident ticket is not rated: its resolution closes it (its members follow).
+        return StateChange(CloseTicket(n, "completed"), (), (f"#{n} incident closed on resolution",))
     return StateChange(None, (), ())
 
 
@@ -279,7 +273,7 @@ def desired_comments(
 ) -> Comments:
     """The grader's comments not yet posted: answers, escalations, due items, ratings."""
     answers = _answers(p, h, ctx, is_open=is_open)
-    clocks = _clock_comments(p, view, h, ctx)
+    clocks = clock_comments(p, view, h, ctx)
     ratings = _rating_comments(p, h, ctx)
     return Comments(answers + clocks.comments + ratings, clocks.notes)
 
@@ -308,49 +302,6 @@ def _answers(p: Prepared, h: History, ctx: Context, *, is_open: bool) -> tuple[P
     return _unposted(p, out)
 
 
-def _clock_comments(p: Prepared, view: TicketView, h: History, ctx: Context) -> Comments:
-    """Escalation steps that fell due, and the to-do notes and reminders of checklist clocks."""
-    loc = ctx.locale
-    n = p.ticket.number
-    out: list[PostComment] = []
-    notes: list[str] = []
-    for view_clock in view.clocks:
-        for e in view_clock.escalations:
-            key = escalation_key(e.clock, e.cycle, e.step)
-            if key in p.bot_comments:
-                continue
-            ladder_next = _next_step_time(view_clock, e.step, h.grade, ctx)
-            cal = ctx.calendars[ctx.clock_by_id[view_clock.id].calendar]
-            counting = _COUNTING[view_clock.counting]
-            late = cal.counted_s(epoch(view_clock.due), epoch(e.at), counting)
-            body = msg.render(
-                loc, "escalation", step=e.step, clock=view_clock.name, cycle=view_clock.cycle,
-                due=format_time(view_clock.due), fell=format_time(e.at),
-                late=format_span(late, loc) if late >= 60 else "",
-                mention=ctx.mentions(e.mention), assign=" ".join(
-                    f"@{w}" for w in (ctx.pick(r, n) for r in e.assign) if w),
-                next_step=ladder_next,
-            )  # fmt: skip
-            out.append(PostComment(n, key, body))
-            notes.append(
-                f"#{n} escalated '{view_clock.id}' step {e.step + 1} (fell due {format_time(e.at)})"
-            )
-        if view_clock.checklist and view_clock.cycle == 0:
-            spec = ctx.clock_by_id[view_clock.id]
-            command = next((s[8:] for s in spec.stop if s.startswith("command:")), "report")
-            mention = ctx.mentions(spec.stop_by)
-            due = format_time(view_clock.due)
-            item = msg.render(loc, "due_item", clock=view_clock.name, due=due,
-                              checklist=list(view_clock.checklist), command=command, mention=mention)  # fmt: skip
-            out.extend(_unposted(p, [PostComment(n, due_item_key(view_clock.id), item)]))
-            if view_clock.status == "at_risk" or (view_clock.stopped is None and view_clock.breached):
-                # One reminder when the deadline nears (or has passed before anyone was told).
-                reminder = msg.render(loc, "due_reminder", clock=view_clock.name, due=due,
-                                      command=command, mention=mention)  # fmt: skip
-                out.extend(_unposted(p, [PostComment(n, reminder_key(view_clock.id), reminder)]))
-    return Comments(tuple(out), tuple(notes))
-
-
 def _rating_comments(p: Prepared, h: History, ctx: Context) -> tuple[PostComment, ...]:
     """The request to rate a resolution, and the follow-up on a low rating."""
     cfg = ctx.cfg
@@ -374,25 +325,11 @@ def _rating_comments(p: Prepared, h: History, ctx: Context) -> tuple[PostComment
         score = ctx.scores.get(h.rating)
         body = msg.render(
             loc, "low_rating", score=h.rating, score_name=score.label(loc) if score else h.rating,
-            mention=ctx.mentions([sat.escalate_to]), reopened=sat.reopen_on_low,
+            mention=ctx.mentions([sat.escalate_to], n), reopened=sat.reopen_on_low,
             penalty=sat.penalties.get(h.rating, 0),
         )  # fmt: skip
         out.append(PostComment(n, low_rating_key(h.rating_comment), body))
     return _unposted(p, out)
-
-
-def _next_step_time(view_clock: ClockView, step: int, grade: str, ctx: Context) -> str:
-    """When the step after ``step`` falls due, if there is one and it has not yet."""
-    clock = ctx.clock_by_id[view_clock.id]
-    ladder = ladder_for(clock, grade, ctx.cfg)
-    if ladder is None or step + 1 >= len(ladder.steps):
-        return ""
-    if step + 1 < len(view_clock.escalations):
-        return ""
-    nxt = ladder.steps[step + 1]
-    cal = ctx.calendars[clock.calendar]
-    at = cal.add_s(epoch(view_clock.due), nxt.after, clock.counting)
-    return format_time(ctx.to_dt(at))
 
 
 def _scale(ctx: Context) -> str:
@@ -422,7 +359,7 @@ def status_comment(
     sig_src = repr((h.grade, view.final_grade, owner, view.paused, ctx.locale,
                     [(c.id, c.cycle, c.status, int(epoch(c.due))) for c in shown]))  # fmt: skip
     existing = p.bot_comments.get(STATUS)
-    if existing is not None and has_signature(existing.body, sig_src):
+    if existing is not None and has_signature(part_body(existing.body, STATUS), sig_src):
         return None
     loc = ctx.locale
     grade_name = cfg.grade_by_id[h.grade].label(loc)
@@ -437,4 +374,5 @@ def status_comment(
     )
     if existing is None:
         return PostComment(n, STATUS, body)
-    return EditComment(n, STATUS, existing.id, with_marker(STATUS, body))
+    key, whole = replace_part(existing.body, STATUS, body)  # said with other things once
+    return EditComment(n, key, existing.id, whole)

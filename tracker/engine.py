@@ -22,10 +22,17 @@ from datetime import datetime
 from tracker.clocks import INF, epoch, evaluate
 from tracker.config import Config, condition_holds
 from tracker.context import Context
+from tracker.conversation import one_per_run
 from tracker.desired import desire
 from tracker.grading import final_grade
 from tracker.history import History, read_history
-from tracker.incidents import IncidentState, find_incidents, member_actions, open_incident
+from tracker.incidents import (
+    IncidentState,
+    carried,
+    find_incidents,
+    member_actions,
+    open_incident,
+)
 from tracker.kb_approval import approved_text
 from tracker.model import Action, Plan, Ticket
 from tracker.reading import Prepared, prepare
@@ -70,11 +77,14 @@ def _view(
     facts_for_clocks = {**facts, "grade": grade}
     circle = tuple(cfg.grading.circles.get(grade, ()))
     clocks: list[ClockView] = []
-    for clock in cfg.clocks:
+    for clock in ctx.clock_order:
         if clock.applies and not condition_holds(clock.applies, facts_for_clocks):
             continue
         cal = ctx.calendars[clock.calendar]
         clocks.extend(evaluate(clock, grade, h.timeline, cal, now, cfg, circle, ctx.to_dt))
+    clocks.sort(key=lambda c: (ctx.clock_rank[c.id], c.cycle))
+    if inc is not None and cfg.comments.incident_carries:
+        clocks = carried(clocks, p, inc, now)
     final = None
     if h.resolved is not None:
         final = final_grade({**facts, **h.resolve_facts}, grade, cfg)
@@ -115,6 +125,7 @@ def _view(
         assignees=t.assignees,
         kb_text=approved_text(p, h, ctx),
         assignments=_assignments(t, ctx),
+        at=to_dt(now),
     ), h
 
 
@@ -128,11 +139,16 @@ def _assignments(t: Ticket, ctx: Context) -> tuple[Assignment, ...]:
     )
 
 
-def _learn(incidents: MutableMapping[str, IncidentState], p: Prepared, h: History) -> None:
+def _learn(
+    incidents: MutableMapping[str, IncidentState], p: Prepared, view: TicketView, h: History
+) -> None:
     """An incident ticket's resolution and wording, known to its members graded after it."""
     own = incidents.get(p.incident_key) if p.incident_key else None
     if own is not None:
-        incidents[own.key] = replace(own, resolved=h.resolved, wording=h.texts.get("wording"))
+        incidents[own.key] = replace(
+            own, resolved=h.resolved, wording=h.texts.get("wording"),
+            clocks=frozenset(c.id for c in view.clocks),
+        )  # fmt: skip
 
 
 def _order(prepared: list[Prepared]) -> list[Prepared]:
@@ -152,7 +168,7 @@ def assess_all(
     views = {}
     for p in _order(prepared):
         view, h = _view(p, ctx, now_s, incidents, found.member_of.get(p.ticket.number))
-        _learn(incidents, p, h)
+        _learn(incidents, p, view, h)
         views[p.ticket.number] = view
     return [views[p.ticket.number] for p in prepared]
 
@@ -198,7 +214,7 @@ def grade(
     for p in _order(prepared):
         member_key = found.member_of.get(p.ticket.number)
         view, h = _view(p, ctx, now_s, incidents, member_key)
-        _learn(incidents, p, h)
+        _learn(incidents, p, view, h)
         if only is not None and p.ticket.number not in only:
             continue
         desired = desire(p, view, h, ctx)
@@ -214,7 +230,7 @@ def grade(
             continue
         actions.append(open_incident(inc, by_number, ctx))
         notes.append(f"incident {inc.key}: members {', '.join(f'#{m}' for m in inc.members)}")
-    return Plan(tuple(actions), tuple(notes), fresh)
+    return Plan(one_per_run(actions, ctx), tuple(notes), fresh)
 
 
 def _memo(

@@ -52,7 +52,7 @@ from github import Auth, Github, GithubException
 
 from tracker.errors import BudgetExhausted, HubError
 from tracker.model import Comment
-from tracker.protocol import incident_of_body, marker_key
+from tracker.protocol import incident_of_body, marker_key, parts_of
 
 log = logging.getLogger("tracker.github")
 
@@ -515,7 +515,8 @@ class GitHubHub:
         for c in comments:
             key = marker_key(c.body)
             if key is not None and c.author == self.bot_login:
-                marked.setdefault(key, c)
+                for part in (key, *parts_of(key)):  # a comment saying several things: each
+                    marked.setdefault(part, c)
         self._marked[number] = marked
 
     def forget_comment(self, comment_id: int) -> None:
@@ -590,7 +591,8 @@ class GitHubHub:
         )
         comment = data if isinstance(data, Comment) else comment_from_api(data)
         if key is not None and number in self._marked:
-            self._marked[number].setdefault(key, comment)
+            for part in (key, *parts_of(key)):
+                self._marked[number].setdefault(part, comment)
         return comment
 
     def edit_comment(self, number: int, comment_id: int, body: str) -> None:

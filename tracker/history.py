@@ -96,6 +96,11 @@ class _Walk:
     own: frozenset[int] = frozenset()  # ids of the ticket's own comments (not the incident's)
     answers: list[Answer] = field(default_factory=list)
 
+    def resolve(self, at: float) -> None:
+        if self.resolved is None:
+            self.resolved = at
+            self.timeline.resolutions.append(at)
+
     def regrade(self, at: float, new: str, by: str, why: str, ctx: Context, refused_key: str = "") -> None:
         """Change the grade, unless it goes below the rules' floor: then say why, once."""
         floor = self.floor
@@ -132,8 +137,7 @@ def _on_grade(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
 
 
 def _on_resolve(w: _Walk, cmd: Command, at: float, ctx: Context) -> None:
-    if w.resolved is None:
-        w.resolved = at
+    w.resolve(at)
     given = key_values(cmd.args)
     w.resolve_facts.update(given)
     measured = {m.fact for m in ctx.cfg.final_grade.measures}
@@ -252,8 +256,7 @@ def _on_assigned(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> No
 
 def _on_closed(w: _Walk, e: Event, at: float, human: bool, ctx: Context) -> None:
     w.closed = at
-    if w.resolved is None:
-        w.resolved = at
+    w.resolve(at)
     w.last_close = CloseEvent(e.id, e.actor, human)
 
 
@@ -332,6 +335,8 @@ def read_history(
     tl = w.timeline
     if resolved is not None:
         tl.add("resolved_mark", resolved)
+        if resolved not in tl.resolutions:
+            tl.resolutions.append(resolved)
     for name, value in p.facts.items():
         # A time the reporter stated (when the fault began) can start a clock; a stated
         # time later than the ticket itself is not believed.

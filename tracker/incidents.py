@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tracker import messages as msg
+from tracker.clocks import INF, epoch
 from tracker.config import FREE_TEXT
 from tracker.context import Context
 from tracker.grading import SurgeCandidate, detect_surges, first_grade
@@ -29,7 +30,7 @@ from tracker.protocol import (
     wording_key,
 )
 from tracker.reading import Prepared
-from tracker.views import Command
+from tracker.views import ClockView, Command
 
 # Commands given on an incident ticket that stay with it rather than reach its members.
 _OWN_COMMANDS = ("grade", "rate", "kb", "reopen")
@@ -50,6 +51,7 @@ class IncidentState:
     type: str | None = None
     rule: str = ""
     commands: tuple[Command, ...] = ()  # staff commands on the incident
+    clocks: frozenset[str] = frozenset()  # the clocks the incident ticket runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +224,23 @@ def _group_name(value: str, ctx: Context) -> str:
             if o.id == value:
                 return o.label(ctx.locale)
     return value
+
+
+def carried(clocks: list[ClockView], p: Prepared, inc: IncidentState, now: float) -> list[ClockView]:
+    """A linked ticket's clocks, less the escalations its incident carries: those of clocks
+    the incident also runs that fell due while the ticket was linked and the incident open.
+    The incident escalates them once; its members get the wording, updates and resolution."""
+    link = p.bot_comments.get(incident_link_key(inc.key))
+    since = epoch(link.created_at) if link is not None else now  # linked in this run
+    until = inc.resolved if inc.resolved is not None else INF
+    out = []
+    for c in clocks:
+        # An incident opened in this run has no clocks yet: it carries whatever falls due now.
+        if (c.id in inc.clocks or inc.number is None) and c.escalations:
+            kept = tuple(e for e in c.escalations if not since <= epoch(e.at) < until)
+            c = replace(c, escalations=kept)
+        out.append(c)
+    return out
 
 
 def member_actions(

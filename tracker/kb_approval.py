@@ -19,7 +19,7 @@ from tracker.history import History
 from tracker.i18n import gettext
 from tracker.intake import parse_body
 from tracker.model import PostComment
-from tracker.protocol import kb_approved_key, read_data, write_data
+from tracker.protocol import kb_approved_key, part_body, read_data, write_data
 from tracker.reading import Prepared
 from tracker.views import KbText
 
@@ -44,10 +44,11 @@ def approved_text(p: Prepared, h: History, ctx: Context) -> KbText | None:
     """The approved title and facts, when the grader has recorded them for the latest act."""
     if not h.kb or h.kb_mark is None or p.incident_key:
         return None
-    comment = p.bot_comments.get(kb_approved_key(h.kb_mark))
+    key = kb_approved_key(h.kb_mark)
+    comment = p.bot_comments.get(key)
     if comment is None:
         return None
-    data: dict[str, Any] = read_data(comment.body)
+    data: dict[str, Any] = read_data(part_body(comment.body, key))
     title, body = data.get("title"), data.get("body")
     if not isinstance(title, str) or not isinstance(body, str):
         return KbText("", {})

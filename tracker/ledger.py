@@ -45,7 +45,7 @@ from tracker.ledger_rows import (
 )
 from tracker.ledger_schema import apply_migrations, from_db_time, to_db_time
 from tracker.model import Comment, Event, Ticket
-from tracker.protocol import marker, marker_key
+from tracker.protocol import JOIN, marker, marker_key
 
 __all__ = ["BUSY_TIMEOUT_S", "Ledger", "TicketHead"]
 
@@ -456,13 +456,15 @@ class Ledger:
         return default if row is None else row[0]
 
     def comment_by_marker(self, number: int, key: str, author: str) -> Comment | None:
-        """The earliest comment by ``author`` on ``number`` that starts with ``marker(key)``."""
+        """The earliest comment by ``author`` on ``number`` that starts with ``marker(key)``,
+        or whose marker joins ``key`` with the keys of other things it says."""
         with self._errors():
             row = self._db.execute(
                 f"SELECT {COMMENT_COLUMNS} FROM comments"
-                " WHERE number = ? AND marker_key = ? AND author = ?"
+                " WHERE number = ? AND author = ? AND (marker_key = ?"
+                " OR instr(? || marker_key || ?, ? || ? || ?) > 0)"
                 " ORDER BY created_at, id LIMIT 1",
-                (number, key, author),
+                (number, author, key, JOIN, JOIN, JOIN, key, JOIN),
             ).fetchone()
         if row is None:
             return None

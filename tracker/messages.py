@@ -23,6 +23,7 @@ CLOCK_STATUS = {
     "met": N_("✅ met"),
     "missed": N_("❌ met late"),
     "paused": N_("⏸ paused"),
+    "ended": N_("⏹ ended undone"),
 }
 
 

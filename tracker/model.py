@@ -106,7 +106,8 @@ class OpenIncident:
     """Create the incident ticket for ``key`` and link ``members`` to it.
 
     ``link`` is the text of the link comment on each member, written before the incident
-    has a number: :data:`tracker.protocol.INCIDENT_NUMBER` stands for it.
+    has a number: :data:`tracker.protocol.INCIDENT_NUMBER` stands for it. ``said`` holds
+    what the same run says on members besides: each is said in that member's link comment.
     """
 
     key: str
@@ -115,6 +116,7 @@ class OpenIncident:
     labels: tuple[str, ...]
     members: tuple[int, ...]
     link: str
+    said: tuple[PostComment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

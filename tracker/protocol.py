@@ -31,7 +31,9 @@ from urllib.parse import quote, unquote
 MARKER_PREFIX = "<!-- tracker:"
 DATA_PREFIX = "<!-- tracker-data "
 SIGNATURE_PREFIX = "<!-- sig:"
+PART_PREFIX = "<!-- tracker-part:"
 _END = " -->"
+JOIN = "+"  # between the keys of a comment that says several things (no key holds a "+")
 
 # The kinds of marker key: the part before the first ":".
 STATUS = "status"
@@ -86,6 +88,69 @@ def marker_key(body: str) -> str | None:
     if not _KEY_RE.fullmatch(raw):
         return None
     return unquote(raw)
+
+
+def parts_of(key: str) -> tuple[str, ...]:
+    """The keys one marker key stands for: a comment that says several things at once
+    (``esc:plan:0:0+remind:report``) is found again under each of them."""
+    return tuple(part for part in key.split(JOIN) if part)
+
+
+def joined_key(keys: list[str] | tuple[str, ...]) -> str:
+    """The marker key of one comment that says what each of ``keys`` would have said."""
+    return JOIN.join(keys)
+
+
+def join_parts(parts: list[tuple[str, str]]) -> tuple[str, str]:
+    """One comment (key, body) that says what each (key, body) of ``parts`` says, in order;
+    each part's text follows its own hidden marker so it can be read back (:func:`split_parts`)."""
+    if len(parts) == 1:
+        return parts[0]
+    body = "\n\n".join(f"{PART_PREFIX}{quote(key, safe=_KEY_SAFE)}{_END}\n{_inert(text)}" for key, text in parts)
+    return joined_key([key for key, _ in parts]), body
+
+
+def split_parts(key: str, body: str) -> dict[str, str]:
+    """Each part's text of a comment with marker key ``key`` and ``body`` (marker line or not)."""
+    if body.startswith(MARKER_PREFIX):
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+    keys = parts_of(key)
+    if len(keys) == 1:
+        return {key: body}
+    out: dict[str, str] = {}
+    for chunk in body.split(PART_PREFIX)[1:]:
+        end = chunk.find(_END)
+        if end > 0 and _KEY_RE.fullmatch(chunk[:end]):
+            out.setdefault(unquote(chunk[:end]), chunk[end + len(_END) :].strip("\n"))
+    return out
+
+
+def part_body(body: str, key: str) -> str:
+    """The body part ``key`` of a comment would have had on its own (marker line first), so
+    a data block at the top of that part reads as it would there; empty when it has none."""
+    whole = marker_key(body)
+    if whole is None or key not in parts_of(whole):
+        return ""
+    if whole == key:
+        return body
+    text = split_parts(whole, body).get(key)
+    return with_marker(key, text) if text is not None else ""
+
+
+def _inert(text: str) -> str:
+    """``text`` unable to start a part of its own (a part marker copied into it is broken)."""
+    return text.replace(PART_PREFIX, PART_PREFIX[:-1] + "\u200b:")
+
+
+def replace_part(body: str, key: str, text: str) -> tuple[str, str]:
+    """A comment's (marker key, whole body) with part ``key`` now saying ``text``."""
+    whole = marker_key(body) or key
+    if whole == key:
+        return key, with_marker(key, text)
+    parts = split_parts(whole, body)
+    parts[key] = text
+    joined, new = join_parts(list(parts.items()))
+    return joined, with_marker(joined, new)
 
 
 def with_marker(key: str, body: str) -> str:
@@ -247,9 +312,12 @@ def refused_grade_label_key(event_id: int) -> str:
     return _key(REFUSED_GRADE_LABEL, event_id)
 
 
-def escalation_key(clock: str, cycle: int, step: int) -> str:
-    """Step ``step`` of the escalation ladder of round ``cycle`` of ``clock``."""
-    return _key(ESCALATION, clock, cycle, step)
+def escalation_key(clock: str, cycle: int, step: int, due: float | None = None) -> str:
+    """Step ``step`` of the escalation ladder of round ``cycle`` of ``clock``; with ``due``
+    (epoch seconds), a later miss of that step after the due time moved (a regrade)."""
+    if due is None:
+        return _key(ESCALATION, clock, cycle, step)
+    return _key(ESCALATION, clock, cycle, step, int(due))
 
 
 def escalation_of(key: str) -> tuple[str, int, int] | None:
@@ -257,6 +325,9 @@ def escalation_of(key: str) -> tuple[str, int, int] | None:
     rest = _rest(key, ESCALATION)
     if rest is None:
         return None
+    words = rest.split(":")
+    if len(words) >= 4 and all(w.isdigit() for w in words[-3:]):
+        rest = rest.rpartition(":")[0]  # the due time of a later miss (clock ids hold no ":")
     clock, _, numbers = rest.rpartition(":")
     clock, _, cycle = clock.rpartition(":")
     if not clock or not cycle.isdigit() or not numbers.isdigit():

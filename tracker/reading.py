@@ -20,7 +20,7 @@ from tracker.i18n import gettext
 from tracker.intake import missing_info_message, parse_body
 from tracker.labels import type_label
 from tracker.model import Comment, Event, Ticket
-from tracker.protocol import incident_key_of, linked_incident_of, marker_key, read_data
+from tracker.protocol import incident_key_of, linked_incident_of, marker_key, parts_of, read_data
 from tracker.views import Command
 
 
@@ -131,9 +131,9 @@ def _read_comments(ticket: Ticket, ctx: Context) -> _Comments:
     for comment in ticket.comments:
         if ctx.is_bot(comment.author, comment.is_bot):
             key = marker_key(comment.body) if ctx.is_grader(comment.author) else None
-            if key:
-                bot_comments.setdefault(key, comment)
-                linked = linked_incident_of(key)
+            for part in parts_of(key) if key else ():
+                bot_comments.setdefault(part, comment)
+                linked = linked_incident_of(part)
                 if linked is not None:
                     linked_to = linked
             continue

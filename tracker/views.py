@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from tracker.config import Counting
 
-ClockStatus = Literal["running", "at_risk", "late", "met", "missed", "paused"]
+# "ended": the ticket was resolved or closed before the clock's own action happened.
+ClockStatus = Literal["running", "at_risk", "late", "met", "missed", "paused", "ended"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ class ClockView:
 
     @property
     def breached(self) -> bool:
-        return self.status in ("late", "missed")
+        return self.status in ("late", "missed") or (self.status == "ended" and self.late_by > 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ class TicketView:
     assignees: tuple[str, ...]
     kb_text: KbText | None = None  # what staff approved at the latest /kb (None: as it stands)
     assignments: tuple[Assignment, ...] = ()  # the assignee events, oldest first
+    at: datetime | None = None  # the moment this view is of (the grader's ``now``)
 
     def assignees_at(self, t: datetime) -> tuple[str, ...]:
         """Who was assigned at ``t`` (in the order they were assigned); the current assignees
