@@ -15,10 +15,10 @@ PIP=(.venv/bin/python -m pip install --quiet)
 "${PIP[@]}" --upgrade pip
 
 if [ "${1:-}" = "--test" ]; then
-  extras=".[test]"
+  extras=".[test,site]"
   local_dists=(. tests/fakegithub)
 else
-  extras="."
+  extras=".[site]"
   local_dists=(.)
 fi
 # setuptools builds in build/ and *.egg-info/ folders beside the sources and would package files

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tracker.cli import cli, main
-from tracker.config import preset_path
+from tracker.config import load_config, preset_path
 
 
 def run(args: list[str], cwd: Path) -> tuple[int, str, str]:
@@ -36,7 +36,8 @@ def run(args: list[str], cwd: Path) -> tuple[int, str, str]:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Path:
-    assert run(["init", "--preset", "club"], tmp_path)[0] == 0
+    # Adopted before the simulated days the tests play, so every issue they open is a ticket.
+    assert run(["init", "--preset", "club", "--adopted", "2026-01-01"], tmp_path)[0] == 0
     return tmp_path
 
 
@@ -44,7 +45,10 @@ def test_init_writes_the_preset_and_refuses_to_overwrite(tmp_path: Path) -> None
     code, out, _ = run(["init", "--preset", "club"], tmp_path)
     assert code == 0
     assert out == "wrote tracker.yml from the club preset; edit roles to name your people\n"
-    assert (tmp_path / "tracker.yml").read_text() == preset_path("club").read_text()
+    written = (tmp_path / "tracker.yml").read_text()
+    assert written.startswith(preset_path("club").read_text())
+    today = load_config(tmp_path / "tracker.yml").adopted
+    assert today is not None and written.endswith(f"adopted: {today.isoformat()}\n")
     code, _, err = run(["init", "--preset", "club"], tmp_path)
     assert code == 2
     assert err == "error: tracker.yml exists; pass --force to overwrite it\n"

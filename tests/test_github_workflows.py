@@ -131,3 +131,71 @@ def test_whatif_runs_the_default_branch_grader_with_least_permissions() -> None:
     assert all("./grader" in r for r in runs if "pip install" in r)  # installed from the default branch only
     assert any(r.startswith("tracker whatif-pr proposed/tracker.yml") for r in runs)
     assert "tracker pr-comment whatif.md" in runs
+
+
+# --------------------------------------------------------------------------- the reusable action
+
+ACTION = ROOT / "action.yml"
+REQUIREMENTS = ROOT / "requirements" / "grader.txt"
+
+
+def test_zizmor_finds_nothing_in_the_action() -> None:
+    zizmor = _tool("zizmor", "zizmor")
+    done = subprocess.run(
+        [zizmor, "--offline", "--persona=auditor", "--no-progress", str(ACTION)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings" in done.stdout, done.stdout
+
+
+def test_the_action_pins_its_actions_and_installs_only_hashed_grading_dependencies() -> None:
+    data = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+    assert data["runs"]["using"] == "composite"
+    steps = data["runs"]["steps"]
+    for step in steps:
+        if "uses" in step:
+            assert PINNED.match(step["uses"]), step["uses"]
+        assert "${{ inputs." not in step.get("run", ""), "inputs reach shell steps through env only"
+    install = next(s["run"] for s in steps if "pip install" in s.get("run", ""))
+    assert "--require-hashes --no-deps" in install and "requirements/grader.txt" in install
+    pinned = re.findall(r"^([A-Za-z0-9_.-]+)==", REQUIREMENTS.read_text(encoding="utf-8"), re.M)
+    assert not {"mkdocs", "mkdocs-material", "jieba"} & {p.lower() for p in pinned}
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    needed = {re.split(r"[<>=\[ ]", d)[0].lower().replace("_", "-") for d in project["dependencies"]}
+    assert needed <= {p.lower() for p in pinned}
+    assert {"mkdocs-material", "jieba"} <= {
+        re.split(r"[<>=\[ ]", d)[0].lower() for d in project["optional-dependencies"]["site"]
+    }
+
+
+@pytest.mark.slow
+def test_the_action_requirements_install_from_hashes_in_a_clean_venv(tmp_path: Path) -> None:
+    import venv
+
+    venv.EnvBuilder(with_pip=True).create(tmp_path / "venv")
+    py = str(tmp_path / "venv" / "bin" / "python")
+    pip = [py, "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
+    done = subprocess.run(
+        [*pip, "--require-hashes", "--no-deps", "-r", str(REQUIREMENTS)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    build = tmp_path / "src"
+    shutil.copytree(ROOT, build, ignore=shutil.ignore_patterns(".venv", ".git", "node_modules", "site", "build"))
+    done = subprocess.run(
+        [*pip, "--no-deps", "--no-build-isolation", str(build)], capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    check = subprocess.run(
+        [py, "-m", "pip", "check"], capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    version = subprocess.run(
+        [str(tmp_path / "venv" / "bin" / "tracker"), "validate", "--help"], capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert version.returncode == 0, version.stderr

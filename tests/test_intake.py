@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker.config import Config, parse_config
+from tracker.config import Config, load_config, parse_config, preset_path
 from tracker.errors import NotFound, UsageError
 from tracker.forms import issue_forms
 from tracker.intake import (
@@ -811,3 +811,13 @@ def test_where_we_deliberately_differ_from_githubs_parser(tmp_path: Path) -> Non
     parsed = _github_parse(issue_forms(CFG_EN)["fault.yml"], body, tmp_path)
     assert parsed["regions"] == ["North", "Abroad", "incl. HK"]
     assert parse_body(body, CFG_EN).facts["regions"] == ("north", "abroad")
+
+
+def test_the_title_prefix_tells_forms_with_the_same_fields_apart() -> None:
+    desk = load_config(preset_path("desk"))
+    body = render_body(desk, "complaint", {"priority": "high", "description": "态度差"})
+    assert detect_form(body, [], desk) == "consultation"  # the first of equals
+    assert detect_form(body, [], desk, title="[投诉] 态度差") == "complaint"
+    assert detect_form(body, [], desk, title="［投诉］态度差") == "complaint"  # full-width brackets fold
+    assert detect_form(body, ["type:fault"], desk, title="[投诉] 态度差") == "fault"  # a type label wins
+    assert parse_body(body, desk, title="[其它] x").form == "ticket"

@@ -460,6 +460,15 @@ class Staff(_Model):
     associations: list[Literal["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR"]] = []
 
 
+class GitHubRuns(_Model):
+    """How hard the grader may write to GitHub.
+
+    GitHub allows about 500 content-creating requests an hour; a first pass that needs more
+    than ``writes_per_hour`` spreads over the following runs, most urgent tickets first."""
+
+    writes_per_hour: Annotated[int, Field(ge=10)] = 400
+
+
 class Config(_Model):
     version: Literal[1] = 1
     name: str
@@ -489,6 +498,10 @@ class Config(_Model):
     publishing: Publishing = Publishing()
     reports: Reports = Reports()
     comments: Comments = Comments()
+    # The day the grader was installed (``tracker init`` writes it): issues opened before it
+    # are tickets only once staff give them a type or grade label.
+    adopted: date | None = None
+    github: GitHubRuns = GitHubRuns()
 
     @field_validator("locale")
     @classmethod

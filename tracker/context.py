@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Mapping
+from datetime import datetime, time
 from typing import Any
 
 from tracker.calendar import BusinessCalendar, calendars_for
@@ -12,7 +13,7 @@ from tracker.clocks import from_epoch_factory
 from tracker.config import Config, Rule
 from tracker.config_checks import start_order
 from tracker.grading import first_grade
-from tracker.labels import catalog, grade_label
+from tracker.labels import catalog, grade_label, type_label
 from tracker.model import Ticket
 
 
@@ -50,6 +51,15 @@ class Context:
         self.digest = hashlib.sha1(cfg.model_dump_json().encode("utf-8")).hexdigest()[:12]
         window = cfg.surge.window if cfg.surge else 0
         self.rest_after = max(2 * window, 3600)  # younger tickets may still join a surge
+        self.adopted_at = datetime.combine(cfg.adopted, time(), cfg.tz) if cfg.adopted else None
+        self.desk_labels = frozenset(self.grade_labels) | {type_label(cfg, t.id) for t in cfg.types}
+
+    def is_ticket(self, t: Ticket) -> bool:
+        """Whether the desk grades ``t``: opened on or after the adoption day, or given a type
+        or grade label since (on GitHub only people with triage access can label an issue)."""
+        if self.adopted_at is None or t.created_at >= self.adopted_at:
+            return True
+        return any(label in self.desk_labels for label in t.labels)
 
     def fingerprint(self, t: Ticket) -> str:
         """Everything about a ticket (and the policy) that can change its desired state."""

@@ -204,8 +204,16 @@ def grade(
     if memo is not None:
         by_num = {t.number: t for t in tickets}
         tickets = [t for t in tickets if not _may_rest(t, memo.get(t.number), ctx, now_s, by_num)]
-    prepared = [prepare(t, ctx) for t in tickets]
     fresh: dict[int, Memo] = {}
+    if ctx.adopted_at is not None:
+        # Issues from before the desk was adopted are not tickets: left alone, and resting
+        # until something about them changes (a staff label makes one a ticket).
+        before = [t for t in tickets if not ctx.is_ticket(t)]
+        if before:
+            tickets = [t for t in tickets if ctx.is_ticket(t)]
+            if memo is not None:
+                fresh.update((t.number, Memo(ctx.fingerprint(t), INF, False)) for t in before)
+    prepared = [prepare(t, ctx) for t in tickets]
     found = find_incidents(prepared, ctx, now_s)
     incidents = dict(found.by_key)
     by_number = {p.ticket.number: p for p in prepared}

@@ -179,10 +179,19 @@ def _type_label(cfg: Config, type_id: str) -> str:
     return cfg.labels.type.replace("{id}", type_id)
 
 
-def _best_form(headings: set[str], labels: Iterable[str], cfg: Config) -> str | None:
+def _titled(title: str, cfg: Config) -> list[Form]:
+    """The forms whose ``title_prefix`` the title starts with (the longest prefix wins)."""
+    folded = _fold(title[:200])
+    hits = [f for f in cfg.forms if f.title_prefix.strip() and folded.startswith(_fold(f.title_prefix))]
+    longest = max((len(f.title_prefix.strip()) for f in hits), default=0)
+    return [f for f in hits if len(f.title_prefix.strip()) == longest]
+
+
+def _best_form(headings: set[str], labels: Iterable[str], cfg: Config, title: str = "") -> str | None:
     present = {label.casefold() for label in labels}
     typed = [f for f in cfg.forms if _type_label(cfg, f.type).casefold() in present]
-    pools = (typed, cfg.forms) if typed else (cfg.forms,)
+    titled = _titled(title, cfg) if title else []
+    pools = [pool for pool in (typed, titled) if pool] + [cfg.forms]
     for pool in pools:
         best: str | None = None
         best_key: tuple[int, float] = (0, 0.0)
@@ -200,16 +209,18 @@ def _best_form(headings: set[str], labels: Iterable[str], cfg: Config) -> str | 
     return None
 
 
-def detect_form(body: str, labels: Iterable[str], cfg: Config) -> str | None:
+def detect_form(body: str, labels: Iterable[str], cfg: Config, title: str = "") -> str | None:
     """The id of the form ``body`` was submitted from, or None.
 
-    Candidates are the forms whose type label (``cfg.labels.type``) is among ``labels``,
-    or every form when none is (or when none of those matches a heading). The form with
-    the most field labels among the body's ``###`` headings wins; ties go to the form
-    with the larger share of its fields present, then to the first in the config.
+    Candidates are the forms whose type label (``cfg.labels.type``) is among ``labels``;
+    else those whose ``title_prefix`` starts ``title`` (GitHub puts the form's title in the
+    new issue's title, and a form's labels are only set when they already exist); else,
+    or when none of those matches a heading, every form. The form with the most field
+    labels among the body's ``###`` headings wins; ties go to the form with the larger
+    share of its fields present, then to the first in the config.
     """
     lines = _lines(body or "")
-    return _best_form({_norm(text) for _, text in _headings(lines)}, labels, cfg)
+    return _best_form({_norm(text) for _, text in _headings(lines)}, labels, cfg, title)
 
 
 # ----------------------------------------------------------------------------- values
@@ -415,9 +426,9 @@ def read_answer(cfg: Config, fid: str, text: str | None) -> tuple[Any, str | Non
 
 
 def parse_body(
-    body: str, cfg: Config, labels: Iterable[str] = (), form_id: str | None = None
+    body: str, cfg: Config, labels: Iterable[str] = (), form_id: str | None = None, title: str = ""
 ) -> Intake:
-    """Read an issue body against ``form_id`` (detected from headings and labels if None).
+    """Read an issue body against ``form_id`` (if None, detected as :func:`detect_form` does).
 
     Raises :class:`~tracker.errors.NotFound` for a ``form_id`` not in the config. A body
     that matches no form gives ``Intake(None, {}, (), ())``.
@@ -425,7 +436,7 @@ def parse_body(
     lines = _lines(body or "")
     headings = _headings(lines)
     if form_id is None:
-        form_id = _best_form({_norm(text) for _, text in headings}, labels, cfg)
+        form_id = _best_form({_norm(text) for _, text in headings}, labels, cfg, title)
         if form_id is None:
             return Intake(form=None, facts={}, missing=(), invalid=())
     form = cfg.form_by_id.get(form_id)

@@ -52,5 +52,5 @@ def approved_text(p: Prepared, h: History, ctx: Context) -> KbText | None:
     title, body = data.get("title"), data.get("body")
     if not isinstance(title, str) or not isinstance(body, str):
         return KbText("", {})
-    facts = dict(parse_body(body, ctx.cfg, p.ticket.labels).facts)
+    facts = dict(parse_body(body, ctx.cfg, p.ticket.labels, title=p.ticket.title).facts)
     return KbText(title, facts)

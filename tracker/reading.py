@@ -157,7 +157,7 @@ def _commands_in(comment: Comment, ctx: Context) -> list[Command]:
 def _read_form(ticket: Ticket, ctx: Context) -> _Intake:
     """The facts of a customer ticket, and what it is missing."""
     cfg = ctx.cfg
-    intake = parse_body(ticket.body, cfg, ticket.labels)
+    intake = parse_body(ticket.body, cfg, ticket.labels, title=ticket.title)
     facts = dict(intake.facts)
     form = intake.form
     if form:

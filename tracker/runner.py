@@ -3,7 +3,8 @@
 Two entry points, one per workflow trigger:
 
 * :func:`run_scheduled` — every 15 minutes: incremental sync, grade every open ticket (and
-  those closed recently, whose ratings and incidents still matter), apply the difference.
+  those closed recently, whose ratings and incidents still matter), apply the difference
+  within what is left of the hour's write budget (:mod:`tracker.pacing`), most urgent first.
 * :func:`run_event` — on an ``issues`` / ``issue_comment`` event, within seconds: the issue
   (and comment) from the payload go straight into the ledger, the ledger catches up (an
   incremental sync when it is warm; otherwise just this ticket's comments and events), and
@@ -17,6 +18,7 @@ policy; the engine does, from ``is_bot``/logins that :mod:`tracker.sync` sets.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ from tracker.labels import LabelSpec, catalog
 from tracker.ledger import Ledger
 from tracker.memory import load_memory, save_memory
 from tracker.model import OpenIncident, Plan, SetLabels, Ticket
+from tracker.pacing import effects, pace, record_writes, spent_in_hour
 from tracker.sync import (
     SyncReport,
     comment_for,
@@ -76,6 +79,9 @@ class RunSummary:
     lines: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     ignored: str | None = None  # why an event was not acted on
+    effects: dict[str, int] = field(default_factory=dict)  # what the whole plan writes (see pacing.Effects)
+    deferred: int = 0  # tickets left for the next runs by the hourly write budget
+    deferred_writes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +101,9 @@ class RunSummary:
             "failures": self.failures,
             "remaining": self.remaining,
             "ignored": self.ignored,
+            "effects": self.effects,
+            "deferred": self.deferred,
+            "deferred_writes": self.deferred_writes,
             "actions": self.lines,
         }
 
@@ -238,6 +247,30 @@ def _finish(summary: RunSummary, hub: GitHubHub, before: int, writes_before: int
     return summary
 
 
+WRITES_LOG = "writes_last_hour"
+
+
+def _write_budget(cfg: Config, store: Ledger, now: datetime) -> int:
+    log = json.loads(store.get_meta(WRITES_LOG) or "[]")
+    return max(0, cfg.github.writes_per_hour - spent_in_hour(log, now.timestamp()))
+
+
+def _log_writes(store: Ledger, summary: RunSummary) -> None:
+    if summary.dry_run:
+        return
+    log = json.loads(store.get_meta(WRITES_LOG) or "[]")
+    store.set_meta(WRITES_LOG, json.dumps(record_writes(log, summary.now.timestamp(), summary.writes)))
+
+
+def _paced(cfg: Config, ctx: Context, store: Ledger, plan: Plan, tickets: list[Ticket], summary: RunSummary) -> Plan:
+    """``plan`` cut to what is left of the hour's write budget, most urgent tickets first."""
+    summary.effects = effects(plan.actions).as_dict()
+    rank = {label: cfg.grade_rank[g] for label, g in ctx.grade_labels.items()}
+    paced = pace(plan, tickets, _write_budget(cfg, store, summary.now), rank)
+    summary.deferred, summary.deferred_writes = len(paced.deferred), paced.deferred_writes
+    return paced.plan
+
+
 def run_scheduled(
     cfg: Config,
     hub: GitHubHub,
@@ -259,13 +292,19 @@ def run_scheduled(
         tickets = grading_set(store, now, restless_for=ctx if memo is not None else None)
         summary.graded = len(tickets)
         with paused_gc():
-            plan = grade(tickets, cfg, now, ctx=ctx, memo=memo)
+            plan = _paced(cfg, ctx, store, grade(tickets, cfg, now, ctx=ctx, memo=memo), tickets, summary)
         prime_hub(hub, tickets)
-        _apply(cfg, hub, store, plan, summary, lambda: grade(grading_set(store, now), cfg, now, ctx=ctx))
+
+        def regrade() -> Plan:
+            every = grading_set(store, now)
+            return _paced(cfg, ctx, store, grade(every, cfg, now, ctx=ctx), every, summary)
+
+        _apply(cfg, hub, store, plan, summary, regrade)
         if memo is not None:
             save_memory(store, plan, tickets)
     finally:
         _finish(summary, hub, before, writes_before)
+        _log_writes(store, summary)
     return summary
 
 
@@ -326,9 +365,11 @@ def run_event(
         def regrade() -> Plan:
             return grade(grading_set(store, now, also=only), cfg, now, only=only)
 
+        summary.effects = effects(plan.actions).as_dict()
         _apply(cfg, hub, store, plan, summary, regrade)
     finally:
         _finish(summary, hub, before, writes_before)
+        _log_writes(store, summary)
     return summary
 
 

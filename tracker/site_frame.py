@@ -3,6 +3,7 @@ pages found in the docs folder, and the MkDocs build."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -155,6 +156,12 @@ def run_mkdocs(config_file: Path, site_dir: Path | None = None) -> None:
     A separate process keeps MkDocs' logging, plugins and jieba's global dictionary out of
     the caller. Material's end-of-life banner is switched off; nothing is fetched.
     """
+    missing = [m for m in ("mkdocs", "material", "jieba") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SiteBuildError(
+            f"building the site needs {', '.join(missing)}, which grading does not: "
+            "pip install 'gh-service-desk[site]'"
+        )
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet"]
     cmd += ["-f", str(Path(config_file).resolve())]
     if site_dir is not None:

@@ -290,6 +290,27 @@ def run_command(
         "%(errors)s errors; ", mode=summary.mode, now=zoned(now), graded=summary.graded, planned=summary.planned,
         kinds=kinds, done=done, errors=len(summary.failures),
     ) + _budget_line(summary.as_dict(), cfg.locale))  # fmt: skip
+    _effects_lines(summary.as_dict(), cfg)
+
+
+def _effects_lines(result: dict[str, Any], cfg: Config) -> None:
+    """What the whole plan writes, and the part the hour's write budget leaves for later runs."""
+    _ = Translator(cfg.locale)
+    e = result.get("effects") or {}
+    if result["dry_run"] and e:
+        click.echo(_(
+            "this run would touch %(tickets)s tickets: %(comments)s comments, %(mentions)s mentions, "
+            "%(writes)s writes", tickets=e["tickets"], comments=e["comments"], mentions=e["mentions"],
+            writes=e["writes"],
+        ))  # fmt: skip
+    if result["deferred"]:
+        hours = -(-int(e.get("writes", 0)) // cfg.github.writes_per_hour)
+        click.echo(_(
+            "more than the hour's write budget (%(budget)s writes): %(n)s tickets (%(writes)s writes) wait "
+            "for the next runs, most urgent and newest first; about %(hours)s hours in all",
+            budget=cfg.github.writes_per_hour, n=result["deferred"], writes=result["deferred_writes"],
+            hours=hours,
+        ))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- labels

@@ -7,7 +7,6 @@ it to exist, so a mistyped ``--db`` stops with a message instead of an empty sto
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -60,11 +59,27 @@ def _hub(store: Any, cfg: Config, at: datetime) -> Any:
     show_default=True, help="Where to write it.",
 )  # fmt: skip
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(preset: str, path: Path, force: bool) -> None:
+@click.option(
+    "--adopted", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    help="The day the desk starts (default: today in the preset's time zone); older issues are "
+         "tickets only once staff label them.",
+)  # fmt: skip
+def init(preset: str, path: Path, force: bool, adopted: datetime | None) -> None:
     """Write a starting tracker.yml from a preset (the store comes with the first ticket)."""
+    from zoneinfo import ZoneInfo
+
+    from tracker.config import load_config
+
     if path.exists() and not force:
         raise UsageError(f"{path} exists; pass --force to overwrite it")
-    shutil.copyfile(preset_path(preset), path)
+    source = preset_path(preset)
+    day = adopted.date() if adopted else datetime.now(ZoneInfo(load_config(source).timezone)).date()
+    text = source.read_text(encoding="utf-8").rstrip("\n")
+    path.write_text(
+        text + "\n\n# The day the desk was adopted: issues opened before it are tickets only once staff\n"
+        f"# give them a type or grade label.\nadopted: {day.isoformat()}\n",
+        encoding="utf-8",
+    )
     click.echo(f"wrote {path} from the {preset} preset; edit roles to name your people")
 
 
