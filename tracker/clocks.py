@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from tracker.calendar import BusinessCalendar
 from tracker.commands import key_values
-from tracker.config import Clock, Config, Counting, Ladder, Split, parse_duration
+from tracker.config import Clock, Config, Counting, Ladder, Split
+from tracker.config_values import parse_duration
 from tracker.views import ClockStatus, ClockView, Escalation
 
 INF = float("inf")

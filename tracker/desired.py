@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from tracker import messages as msg
 from tracker.clocks import epoch
-from tracker.config import condition_holds
+from tracker.config_values import condition_holds
 from tracker.context import Context
 from tracker.conversation import Comments, clock_comments
 from tracker.history import History

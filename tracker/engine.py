@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from tracker.clocks import INF, epoch, evaluate
-from tracker.config import Config, condition_holds
+from tracker.config import Config
+from tracker.config_values import condition_holds
 from tracker.context import Context
 from tracker.conversation import one_per_run
 from tracker.desired import desire

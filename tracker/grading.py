@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.commands import number_arg
-from tracker.config import Config, Rule, condition_holds
+from tracker.config import Config, Rule
+from tracker.config_values import condition_holds
 
 
 def matching_rules(facts: Mapping[str, Any], cfg: Config) -> list[Rule]:

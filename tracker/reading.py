@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from tracker import messages as msg
 from tracker.clocks import epoch
 from tracker.commands import parse_commands
-from tracker.config import condition_holds
+from tracker.config_values import condition_holds
 from tracker.context import Context
 from tracker.i18n import gettext
 from tracker.intake import missing_info_message, parse_body
