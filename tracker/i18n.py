@@ -3,8 +3,8 @@
 Source strings are English and written in the code and templates as they are, marked with
 :func:`gettext` (``_`` in templates). Every other locale is one catalog,
 ``tracker/locale/<locale>/LC_MESSAGES/messages.po``, compiled in memory when first used, so
-adding a locale is adding a catalog. Placeholders are ``%(name)s`` everywhere, the style
-Jinja2's i18n extension uses. Chinese is the default locale.
+adding a locale is adding a catalog. Placeholders are ``%(name)s`` everywhere (the style
+Babel's extractors and Jinja2's i18n tools know). Chinese is the default locale.
 
 This is also the one place that picks the locale: :func:`pick` falls back to the default for
 a locale without a catalog, so every caller gets the same answer.
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import cache, lru_cache
 from importlib.resources import files
-from typing import Any, cast
+from typing import Any
 
 from babel import Locale
 from babel.lists import format_list
@@ -199,8 +199,8 @@ class _LocaleEnvironment(Environment):
 
 @cache
 def environment(locale: str, loader: BaseLoader) -> Environment:
-    """A Jinja2 environment speaking ``locale``: ``_("…", name=value)`` as in the code, and
-    the i18n extension's ``trans`` blocks.
+    """A Jinja2 environment speaking ``locale``: templates write ``_("…", name=value)`` as
+    the code does, translated when the template is compiled.
 
     The formatters are filters: ``{{ seconds | span }}``, ``{{ moment | time }}``.
     """
@@ -210,10 +210,9 @@ def environment(locale: str, loader: BaseLoader) -> Environment:
         undefined=StrictUndefined,
         keep_trailing_newline=False,
         auto_reload=False,  # templates ship with the package: no stat() per render
-        extensions=["jinja2.ext.i18n"],
     )
     env.catalog = translations(pick(locale))
-    cast(Any, env).install_gettext_translations(env.catalog, newstyle=True)  # added by the extension
+    env.globals["_"] = Translator(locale)  # a message that is not a literal, translated when shown
     env.filters["span"] = lambda seconds: format_span(seconds, locale)
     env.filters["time"] = format_time
     env.filters["number"] = lambda value: format_number(value, locale)

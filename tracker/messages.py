@@ -7,9 +7,10 @@ catalogs (:mod:`tracker.i18n`), so every locale shares one template. Chinese is 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from jinja2 import PackageLoader
+from jinja2 import PackageLoader, Template
 
 from tracker.i18n import N_, environment, gettext
 
@@ -29,7 +30,12 @@ CLOCK_STATUS = {
 
 def render(locale: str, name: str, **context: Any) -> str:
     """Render ``templates/comments/<name>.md.j2`` in ``locale``."""
-    return environment(locale, _LOADER).get_template(f"{name}.md.j2").render(**context).strip()
+    return _template(locale, name).render(**context).strip()
+
+
+@cache
+def _template(locale: str, name: str) -> Template:
+    return environment(locale, _LOADER).get_template(f"{name}.md.j2")
 
 
 def clock_status(locale: str, status: str) -> str:
