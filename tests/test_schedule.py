@@ -1,0 +1,123 @@
+"""The grader's schedule from plain calendars: manned time only, off-peak minutes, within the budget."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tracker.config import PRESETS, CalendarSpec, load_config, preset_path
+from tracker.schedule import STEPS, grader_schedule, schedule_for
+from tracker.whatif_runner import scheduled_runs
+
+UTC_ZONE = ZoneInfo("UTC")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday, UTC
+
+
+def spec(**data: Any) -> dict[str, CalendarSpec]:
+    data.setdefault("restday", {})
+    return {"default": CalendarSpec.model_validate(data)}
+
+
+ROUND_THE_CLOCK = spec(workdays=[1, 2, 3, 4, 5, 6, 7], workday={"working": ["00:00-24:00"]})
+NINE_TO_SIX = spec(workday={"working": ["09:00-18:00"]})
+LONG_DAY = spec(workday={"working": ["07:00-19:00"], "manned": ["19:00-23:00"]})
+
+
+def week_runs(lines: tuple[str, ...]) -> list[datetime]:
+    return scheduled_runs(lines, MONDAY, days=7)
+
+
+def test_a_round_the_clock_desk_runs_every_hour_of_the_week() -> None:
+    s = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 2000)
+    assert s.lines == ("7,37 * * * *",)
+    assert (s.step, s.manned_hours_per_week, s.runs_per_week, s.runs_per_month) == (30, 168, 336, 1440)
+    assert s.fits and s.budget == 1500
+
+
+def test_a_nine_to_six_weekday_desk_runs_on_weekdays_only_and_when_it_opens() -> None:
+    s = grader_schedule(NINE_TO_SIX, UTC_ZONE, 2000)
+    assert s.lines == ("7,17,27,37,47,57 9-17 * * 1-5", "3 9 * * 1-5")
+    assert s.step == 10 and s.manned_hours_per_week == 45
+    runs = week_runs(s.lines)
+    assert len(runs) == s.runs_per_week == 45 * 6 + 5
+    assert {t.isoweekday() for t in runs} == {1, 2, 3, 4, 5}
+    assert all(9 <= t.hour < 18 for t in runs)
+
+
+def test_a_desk_in_utc_plus_8_whose_day_wraps_past_midnight_utc() -> None:
+    # 07:00-23:00 in Shanghai is 23:00 (the day before) to 15:00 UTC.
+    s = grader_schedule(LONG_DAY, SHANGHAI, 2000)
+    assert s.lines == (
+        "7,22,37,52 0-14,23 * * 1-4",  # Monday to Thursday, and the evening that opens the next day
+        "7,22,37,52 0-14 * * 5",  # Friday
+        "7,22,37,52 23 * * 0",  # Sunday evening UTC is Monday morning in Shanghai
+        "3 23 * * 0-4",  # 07:03 in Shanghai, Monday to Friday
+    )
+    runs = week_runs(s.lines)
+    assert len(runs) == s.runs_per_week
+    local = [t.astimezone(SHANGHAI) for t in runs]
+    assert {t.isoweekday() for t in local} == {1, 2, 3, 4, 5}
+    assert all(7 <= t.hour < 23 for t in local)
+    assert min(t.time() for t in local).isoformat() == "07:03:00"
+
+
+def test_every_run_is_off_the_round_minutes() -> None:
+    for calendars, tz in ((ROUND_THE_CLOCK, UTC_ZONE), (NINE_TO_SIX, UTC_ZONE), (LONG_DAY, SHANGHAI)):
+        for budget in (200, 2000, 50_000):
+            s = grader_schedule(calendars, tz, budget)
+            assert all(t.minute % 5 for t in week_runs(s.lines)), s.lines
+
+
+def test_the_interval_widens_as_the_budget_shrinks() -> None:
+    steps = [grader_schedule(NINE_TO_SIX, UTC_ZONE, budget).step for budget in (50_000, 2000, 800, 300, 100)]
+    assert steps == [5, 10, 20, 60, 240]
+    assert steps == sorted(steps)
+
+
+def test_a_budget_too_small_for_any_interval_says_so() -> None:
+    s = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 100)
+    assert s.step == STEPS[-1] and not s.fits and s.runs_per_month > s.budget
+
+
+def test_official_holidays_and_make_up_days_cover_both_schedules() -> None:
+    cn = spec(official="cn", workday={"working": ["09:00-18:00"]})
+    s = grader_schedule(cn, UTC_ZONE, 2000)
+    assert {t.isoweekday() for t in week_runs(s.lines)} == set(range(1, 8))  # a Sunday can be a make-up day
+    listed = spec(workday={"working": ["09:00-18:00"]}, makeup_workdays=["2026-10-11"])  # a Sunday
+    s = grader_schedule(listed, UTC_ZONE, 2000)
+    assert {t.isoweekday() for t in week_runs(s.lines)} == {1, 2, 3, 4, 5, 7}
+
+
+def test_daylight_saving_covers_both_offsets() -> None:
+    s = grader_schedule(NINE_TO_SIX, ZoneInfo("Europe/Berlin"), 2000)
+    runs = week_runs(s.lines)
+    assert min(t.hour for t in runs) == 7 and max(t.hour for t in runs) == 16  # 09:00 CEST .. 18:00 CET
+    assert {(t.hour, t.minute) for t in runs if t.minute == 3} == {(7, 3), (8, 3)}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_manned_minute_of_a_preset_has_a_run_within_its_interval(preset: str) -> None:
+    cfg = load_config(preset_path(preset))
+    s = schedule_for(cfg)
+    assert s.fits
+    runs = week_runs(s.lines)
+    assert len(runs) == s.runs_per_week
+    from tracker.calendar import calendars_for
+
+    cals = list(calendars_for(cfg).values())
+    week = datetime(2026, 3, 16, tzinfo=UTC)  # a week with no official holiday
+    runs = scheduled_runs(s.lines, week - timedelta(hours=1), days=8)
+    reach = timedelta(minutes=s.step + 5)
+    j = 0
+    for i in range(7 * 24 * 60):
+        t = week + timedelta(minutes=i)
+        if all(cal.state_s(t.timestamp()) == "unmanned" for cal in cals):
+            continue
+        while j + 1 < len(runs) and runs[j + 1] <= t + timedelta(minutes=5):
+            j += 1
+        # a run at most one interval ago, or (a period's first minutes) within the next five
+        assert t - reach < runs[j] <= t + timedelta(minutes=5), (preset, t)
