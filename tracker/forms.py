@@ -20,7 +20,8 @@ from typing import Any
 import yaml
 
 from tracker.config import Config, Form, FormField
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import ConfigError
+from tracker.generated import Generator, sync_files
 from tracker.i18n import N_, gettext
 from tracker.intake import NONE_CHOICE, comparable
 
@@ -280,18 +281,12 @@ def issue_forms(cfg: Config) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
+FORMS = Generator("issue forms", "form", "tracker forms", GENERATED_MARK)
+
+
 def is_generated(text: str) -> bool:
     """Whether a file's text carries the header :func:`issue_forms` writes."""
-    return text.startswith(GENERATED_MARK)
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        return None
-    except (OSError, UnicodeDecodeError):
-        return ""  # unreadable: certainly not ours, certainly different
+    return FORMS.made(text)
 
 
 def write_issue_forms(cfg: Config, directory: Path, check: bool = False) -> list[Path]:
@@ -302,35 +297,4 @@ def write_issue_forms(cfg: Config, directory: Path, check: bool = False) -> list
     ``check=True`` nothing is written: a :class:`~tracker.errors.TrackerError` names every
     file that is missing, differs or is stale. Returns the generated files' paths.
     """
-    directory = Path(directory)
-    wanted = issue_forms(cfg)
-    present = {p.name: p for p in directory.glob("*.yml")} if directory.is_dir() else {}
-    current = {name: _read(path) for name, path in present.items()}
-    stale = sorted(
-        n
-        for n, text in current.items()
-        if n not in wanted and text is not None and is_generated(text)
-    )
-    differ = sorted(n for n, text in wanted.items() if current.get(n) != text)
-    if check:
-        if differ or stale:
-            names = ", ".join(str(directory / n) for n in sorted({*differ, *stale}))
-            raise TrackerError(
-                f"issue forms are out of date with tracker.yml: {names}; run `tracker forms`"
-            )
-        return [directory / n for n in wanted]
-    foreign = sorted(
-        n for n in differ if current.get(n) is not None and not is_generated(current[n] or "")
-    )
-    if foreign:
-        names = ", ".join(str(directory / n) for n in foreign)
-        raise TrackerError(
-            f"{names}: written by hand, not by `tracker forms`; "
-            "move or delete it so the generated form can take its place"
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in differ:
-        (directory / name).write_text(wanted[name], encoding="utf-8", newline="\n")
-    for name in stale:
-        (directory / name).unlink()
-    return [directory / n for n in wanted]
+    return sync_files(FORMS, Path(directory), issue_forms(cfg), check=check, stale_glob="*.yml")

@@ -16,7 +16,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from tracker.config import ACTION_PLACEHOLDER, Config
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import ConfigError
+from tracker.generated import Generator, sync_files
 from tracker.schedule import schedule_for
 
 GENERATED_MARK = "# Generated from tracker.yml by `tracker workflows`"
@@ -73,9 +74,12 @@ def workflows(cfg: Config) -> dict[str, str]:
     return {name: env.get_template(f"{name}.j2").render(**values) for name in NAMES}
 
 
+WORKFLOWS = Generator("workflows", "workflow", "tracker workflows", GENERATED_MARK)
+
+
 def is_generated(text: str) -> bool:
     """Whether a file's text carries the header :func:`workflows` writes."""
-    return text.startswith(GENERATED_MARK)
+    return WORKFLOWS.made(text)
 
 
 def unset_action(cfg: Config) -> bool:
@@ -91,36 +95,9 @@ def write_workflows(cfg: Config, directory: Path, check: bool = False, source: s
     """
     directory = Path(directory)
     wanted = workflows(cfg)
-    paths = [directory / name for name in wanted]
     if check and unset_action(cfg):
         raise ConfigError(source, [(
             "github.action", f"still {ACTION_PLACEHOLDER}: name the grader action as OWNER/REPO@SHA "
             "(a full commit SHA) and run `tracker workflows`",
         )])  # fmt: skip
-    current = {name: _read(directory / name) for name in wanted}
-    differ = sorted(name for name, text in wanted.items() if current[name] != text)
-    if check:
-        if differ:
-            names = ", ".join(str(directory / n) for n in differ)
-            raise TrackerError(f"workflows are out of date with tracker.yml: {names}; run `tracker workflows`")
-        return paths
-    foreign = sorted(n for n in differ if current[n] is not None and not is_generated(current[n] or ""))
-    if foreign:
-        names = ", ".join(str(directory / n) for n in foreign)
-        raise TrackerError(
-            f"{names}: written by hand, not by `tracker workflows`; "
-            "move or delete it so the generated workflow can take its place"
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in differ:
-        (directory / name).write_text(wanted[name], encoding="utf-8", newline="\n")
-    return paths
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        return None
-    except (OSError, UnicodeDecodeError):
-        return ""
+    return sync_files(WORKFLOWS, directory, wanted, check=check)
