@@ -344,12 +344,23 @@ class Staff(_Model):
 
 
 class GitHubRuns(_Model):
-    """How hard the grader may write to GitHub.
+    """How hard the grader may write to GitHub, and how it spends runner minutes.
 
     GitHub allows about 500 content-creating requests an hour; a first pass that needs more
-    than ``writes_per_hour`` spreads over the following runs, most urgent tickets first."""
+    than ``writes_per_hour`` spreads over the following runs, most urgent tickets first.
+
+    The timer (README, "On time"): a wake moment within ``timer_horizon`` is met by a job
+    that sleeps until ``timer_lead`` before it and dispatches the grader. Where minutes are
+    billed (``minutes_per_month`` > 0; 0 = free, as on public repositories), once the month's
+    spend passes ``timer_share`` of the budget pro-rated to the day, the timer arms only for
+    clocks at most ``timer_short_clock`` long, and not at all past the pro-rated budget."""
 
     writes_per_hour: Annotated[int, Field(ge=10)] = 400
+    minutes_per_month: Annotated[int, Field(ge=0)] = 2000
+    timer_horizon: Duration = 1800
+    timer_lead: Duration = 60
+    timer_short_clock: Duration = 1800
+    timer_share: Annotated[float, Field(gt=0, le=1)] = 0.5
 
 
 class Config(_Model):
