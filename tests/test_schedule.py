@@ -121,3 +121,8 @@ def test_every_manned_minute_of_a_preset_has_a_run_within_its_interval(preset: s
             j += 1
         # a run at most one interval ago, or (a period's first minutes) within the next five
         assert t - reach < runs[j] <= t + timedelta(minutes=5), (preset, t)
+
+
+def test_free_minutes_give_the_densest_schedule() -> None:
+    free = grader_schedule(NINE_TO_SIX, ZoneInfo("Asia/Shanghai"), 0)
+    assert free.fits and free.step == STEPS[0]

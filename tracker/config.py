@@ -349,20 +349,30 @@ ACTION_PATTERN = r"^(OWNER/REPO@SHA|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_
 
 
 class GitHubRuns(_Model):
-    """How hard the grader may write to GitHub.
+    """How hard the grader may write to GitHub, and how it spends runner minutes.
 
     GitHub allows about 500 content-creating requests an hour; a first pass that needs more
-    than ``writes_per_hour`` spreads over the following runs, most urgent tickets first."""
+    than ``writes_per_hour`` spreads over the following runs, most urgent tickets first.
+
+    The timer (README, "On time"): a wake moment within ``timer_horizon`` is met by a job
+    that sleeps until ``timer_lead`` before it and dispatches the grader. Where minutes are
+    billed (``minutes_per_month`` > 0; 0 = free, as on public repositories), once the month's
+    spend passes ``timer_share`` of the budget pro-rated to the day, the timer arms only for
+    clocks at most ``timer_short_clock`` long, and not at all past the pro-rated budget."""
 
     writes_per_hour: Annotated[int, Field(ge=10)] = 400
     # The generated workflows (``tracker workflows``): the month's runner minutes the grader's
-    # schedule is fitted to (GitHub Free's private-repository quota by default), the grader
+    # schedule is fitted to (GitHub Free's private-repository quota by default; 0 = free), the grader
     # action they use at a full commit SHA, and the runner labels.
-    minutes_per_month: Annotated[int, Field(ge=100)] = 2000
+    minutes_per_month: Annotated[int, Field(ge=0)] = 2000  # 0: minutes are free (public repositories)
     action: Annotated[str, Field(pattern=ACTION_PATTERN)] = ACTION_PLACEHOLDER
     runs_on: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]], Field(min_length=1)] = [
         "ubuntu-latest"
     ]
+    timer_horizon: Duration = 1800
+    timer_lead: Duration = 60
+    timer_short_clock: Duration = 1800
+    timer_share: Annotated[float, Field(gt=0, le=1)] = 0.5
 
 
 class Config(_Model):

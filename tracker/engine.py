@@ -55,6 +55,7 @@ class Memo:
     wake: float  # epoch seconds; inf when nothing is scheduled
     involved: bool  # an incident ticket, or linked to one not yet created: never rests
     incident: int | None = None  # a member's incident ticket, whose state is in the fingerprint
+    wake_limit: float | None = None  # the length (s) of the clock whose moment ``wake`` is; None: no clock's
 
 
 # --------------------------------------------------------------------------- assess
@@ -250,7 +251,8 @@ def _memo(
     incidents: Mapping[str, IncidentState],
     by_number: Mapping[int, Prepared],
 ) -> Memo:
-    wakes = [c.wake for c in view.clocks if c.wake is not None]
+    timed = [(c.wake, float(c.limit)) for c in view.clocks if c.wake is not None]
+    wakes = [w for w, _ in timed]
     # Activity dated after now (clock skew) takes effect later: wake for it too.
     wakes += [x for x in (epoch(c.created_at) for c in p.ticket.comments) if x > now]
     wakes += [x for x in (epoch(e.created_at) for e in p.ticket.events) if x > now]
@@ -260,7 +262,9 @@ def _memo(
     fp = ctx.fingerprint(p.ticket)
     if inc_no is not None and inc_no in by_number:
         fp += "|" + ctx.fingerprint(by_number[inc_no].ticket)
-    return Memo(fp, min(wakes, default=INF), involved, inc_no)
+    wake = min(wakes, default=INF)
+    limit = min((lim for w, lim in timed if w == wake), default=None)
+    return Memo(fp, wake, involved, inc_no, limit)
 
 
 def _may_rest(t: Ticket, m: Memo | None, ctx: Context, now: float, by_num: Mapping[int, Ticket]) -> bool:

@@ -133,6 +133,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        5,
+        "the length of the clock whose moment a ticket wakes at (the grader's timer spends by it)",
+        ("ALTER TABLE grader_memo ADD COLUMN wake_limit REAL",),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

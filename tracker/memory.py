@@ -105,13 +105,14 @@ def remember(store: Ledger, memories: Iterable[TicketMemory]) -> None:
             m.memo.incident,
             to_db_time(m.updated_at),
             optional_db_time(m.incident_updated_at),
+            m.memo.wake_limit,
         )
         for m in memories
     ]
     with store.write() as db:
         db.executemany(
             "INSERT OR REPLACE INTO grader_memo (number, fingerprint, wake, involved, incident,"
-            " updated_at, incident_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " updated_at, incident_updated_at, wake_limit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             params,
         )
 
@@ -125,10 +126,10 @@ def forget(store: Ledger) -> None:
 def recall(store: Ledger) -> dict[int, Memo]:
     """What the grader concluded of each remembered ticket, by number."""
     with store.read() as db:
-        rows = db.execute("SELECT number, fingerprint, wake, involved, incident FROM grader_memo")
+        rows = db.execute("SELECT number, fingerprint, wake, involved, incident, wake_limit FROM grader_memo")
         return {
-            number: Memo(fingerprint=fingerprint, wake=wake, involved=bool(involved), incident=incident)
-            for number, fingerprint, wake, involved, incident in rows
+            number: Memo(fingerprint, wake, bool(involved), incident, limit)
+            for number, fingerprint, wake, involved, incident, limit in rows
         }
 
 

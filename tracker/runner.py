@@ -19,6 +19,7 @@ policy; the engine does, from ``is_bot``/logins that :mod:`tracker.sync` sets.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,15 +29,16 @@ from typing import Any
 from tracker.apply import ApplyReport, apply_plan
 from tracker.config import Config
 from tracker.desk import gradable
-from tracker.engine import Context, grade
+from tracker.engine import Context, Memo, assess_all, grade
 from tracker.errors import BudgetExhausted, UsageError
 from tracker.gcpause import paused_gc
 from tracker.github_hub import GitHubHub, GitHubRequestError, is_bot_user, login_of
 from tracker.labels import LabelSpec, catalog
 from tracker.ledger import Ledger
 from tracker.memory import load_memory, save_memory
-from tracker.model import OpenIncident, Plan, SetLabels, Ticket
+from tracker.model import OpenIncident, Plan, PostComment, SetLabels, Ticket
 from tracker.pacing import effects, pace, record_writes, spent_in_hour
+from tracker.protocol import DUE_ITEM, ESCALATION, REMINDER, kind_of, parts_of
 from tracker.sync import (
     SyncReport,
     comment_for,
@@ -50,6 +52,7 @@ from tracker.sync import (
     sync,
     ticket_from_api,
 )
+from tracker.wake import JOB_STARTUP_S, billed_minutes, desk_wake, fell_due, record_spend, timer
 
 RECENTLY_CLOSED = timedelta(days=30)
 EVENT_NAMES = ("issues", "issue_comment")
@@ -82,6 +85,18 @@ class RunSummary:
     effects: dict[str, int] = field(default_factory=dict)  # what the whole plan writes (see pacing.Effects)
     deferred: int = 0  # tickets left for the next runs by the hourly write budget
     deferred_writes: int = 0
+    wake_at: datetime | None = None  # the desk's next wake moment (UTC)
+    wake_limit: float | None = None  # the length of the clock it belongs to, seconds
+    timer: str = "none"  # armed, or why not (tracker.wake.REASONS)
+    timer_sleep: float = 0.0  # seconds the timer job sleeps before dispatching
+    late: list[tuple[str, float]] = field(default_factory=list)  # (kind, seconds) per delivery
+    month_runs: int = 0  # jobs counted this month (this one included)
+    month_minutes: int = 0  # their billed minutes
+    started: float = field(default_factory=time.monotonic, repr=False)
+
+    @property
+    def wake_in(self) -> int | None:
+        return None if self.wake_at is None else max(0, round((self.wake_at - self.now).total_seconds()))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +120,14 @@ class RunSummary:
             "deferred": self.deferred,
             "deferred_writes": self.deferred_writes,
             "actions": self.lines,
+            "wake_at": self.wake_at.isoformat() if self.wake_at else None,
+            "wake_in": self.wake_in,
+            "wake_limit": self.wake_limit,
+            "timer": self.timer,
+            "timer_sleep": self.timer_sleep,
+            "late": [{"kind": k, "seconds": s} for k, s in self.late],
+            "month_runs": self.month_runs,
+            "month_minutes": self.month_minutes,
         }
 
 
@@ -247,6 +270,29 @@ def _finish(summary: RunSummary, hub: GitHubHub, before: int, writes_before: int
     return summary
 
 
+def _wake(
+    cfg: Config, store: Ledger, summary: RunSummary, fresh: dict[int, Memo], views: Callable[[], list[Any]], plan: Plan
+) -> None:
+    """The run's deliveries and their lateness, the desk's next wake moment, the timer, the spend."""
+    if any(kind_of(p) in _TIMED for a in plan.actions if isinstance(a, PostComment) for p in parts_of(a.key)):
+        summary.late = [(k, (summary.now - at).total_seconds()) for k, at, _ in fell_due(views(), plan.actions)]
+    wake = desk_wake(store, summary.now, fresh)
+    if wake is not None:
+        summary.wake_at, summary.wake_limit = wake.moment, wake.limit
+    if summary.dry_run:
+        summary.month_runs, summary.month_minutes = 0, 0
+        decided = timer(wake, summary.now, cfg.github, 0)
+    else:
+        own = billed_minutes(time.monotonic() - summary.started + JOB_STARTUP_S)
+        summary.month_runs, summary.month_minutes = record_spend(store, summary.now, own)
+        decided = timer(wake, summary.now, cfg.github, summary.month_minutes)
+        if decided.arm:  # the timer job: sleeping is billed too
+            slept = billed_minutes(decided.sleep + JOB_STARTUP_S)
+            summary.month_runs, summary.month_minutes = record_spend(store, summary.now, slept)
+    summary.timer, summary.timer_sleep = decided.reason, decided.sleep
+
+
+_TIMED = (ESCALATION, REMINDER, DUE_ITEM)
 WRITES_LOG = "writes_last_hour"
 
 
@@ -302,6 +348,7 @@ def run_scheduled(
         _apply(cfg, hub, store, plan, summary, regrade)
         if memo is not None:
             save_memory(store, plan, tickets)
+        _wake(cfg, store, summary, dict(plan.memo), lambda: assess_all(tickets, cfg, now, ctx=ctx), plan)
     finally:
         _finish(summary, hub, before, writes_before)
         _log_writes(store, summary)
@@ -358,7 +405,7 @@ def run_event(
         tickets = grading_set(store, now, also=only)
         summary.graded = len(only)
         with paused_gc():
-            plan = grade(tickets, cfg, now, only=only)
+            plan = grade(tickets, cfg, now, only=only, memo={})  # memo={}: fresh wake times, nothing rests
         if warm:
             prime_hub(hub, tickets)
 
@@ -367,6 +414,7 @@ def run_event(
 
         summary.effects = effects(plan.actions).as_dict()
         _apply(cfg, hub, store, plan, summary, regrade)
+        _wake(cfg, store, summary, dict(plan.memo), lambda: assess_all(tickets, cfg, now), plan)
     finally:
         _finish(summary, hub, before, writes_before)
         _log_writes(store, summary)

@@ -169,7 +169,8 @@ def _lines(grid: set[int], starts: set[int], step: int) -> tuple[str, ...]:
 
 
 def grader_schedule(calendars: Mapping[str, CalendarSpec], tz: ZoneInfo, minutes_per_month: int) -> Schedule:
-    """The grader's cron lines for these calendars in ``tz`` within ``minutes_per_month``."""
+    """The grader's cron lines for these calendars in ``tz`` within ``minutes_per_month``
+    (0: minutes are free, so the densest schedule)."""
     local = manned_week(calendars)
     offsets = zone_offsets(tz)
     utc = _merge([s for off in offsets for s in _shift(local, off)])
@@ -181,14 +182,14 @@ def grader_schedule(calendars: Mapping[str, CalendarSpec], tz: ZoneInfo, minutes
         grid, extra = _slots(hours, starts, step)
         runs_month = round((len(grid) + len(extra)) * MONTH_DAYS / 7)
         chosen = (step, grid, extra, runs_month)
-        if runs_month <= budget:
+        if runs_month <= budget or minutes_per_month == 0:
             break
     assert chosen is not None
     step, grid, extra, runs_month = chosen
     return Schedule(
         lines=_lines(grid, extra, step), step=step, manned_hours_per_week=len(hours),
         runs_per_week=len(grid) + len(extra), runs_per_month=runs_month, minutes_per_month=runs_month,
-        budget=budget, fits=runs_month <= budget,
+        budget=budget, fits=runs_month <= budget or minutes_per_month == 0,
     )  # fmt: skip
 
 

@@ -271,6 +271,7 @@ def run_command(
             summary = run_event(cfg, hub, store, event[0], event[1], now, dry_run, run_id=rid)
         publish = not dry_run and incidents_changed(store, cfg)
     announce_publish(publish)
+    _announce_wake(summary.as_dict(), cfg)
     if as_json:
         print_json(summary.as_dict(), one_line=True)
         return
@@ -313,6 +314,88 @@ def _effects_lines(result: dict[str, Any], cfg: Config) -> None:
         ))  # fmt: skip
 
 
+# --------------------------------------------------------------------------- on time
+
+
+def _announce_wake(result: dict[str, Any], cfg: Config) -> None:
+    """The next wake moment and the timer in ``GITHUB_OUTPUT``; the run in ``GITHUB_STEP_SUMMARY``."""
+    import os
+
+    out = os.environ.get("GITHUB_OUTPUT")
+    if out:
+        with Path(out).open("a", encoding="utf-8") as fh:
+            fh.write(f"wake_at={result['wake_at'] or ''}\n")
+            fh.write(f"wake_in={'' if result['wake_in'] is None else result['wake_in']}\n")
+            fh.write(f"timer={'true' if result['timer'] == 'armed' else 'false'}\n")
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with Path(summary_path).open("a", encoding="utf-8") as fh:
+            fh.write(step_summary(result, cfg) + "\n")
+
+
+def step_summary(result: dict[str, Any], cfg: Config) -> str:
+    """What this run did, the next wake moment, the timer, the month's minutes, how late it delivered."""
+    from tracker.wake import percentile
+
+    _ = Translator(cfg.locale)
+    lines = [_("### Grader run (%(mode)s)", mode=result["mode"]), ""]
+    if result.get("ignored"):
+        lines.append(_("Nothing to do: %(why)s.", why=result["ignored"]))
+        return "\n".join(lines)
+    lines.append(_(
+        "Graded %(graded)s tickets; applied %(applied)s of %(planned)s actions; %(requests)s requests.",
+        graded=result["graded"], applied=result["applied"], planned=result["planned"], requests=result["requests"],
+    ))  # fmt: skip
+    late = [d["seconds"] for d in result["late"]]
+    if late:
+        lines.append(_(
+            "Delivered %(n)s escalations, reminders and to-do notes, late by %(p50)s s (median), %(max)s s at most.",
+            n=len(late), p50=round(percentile(late, 0.5)), max=round(max(late)),
+        ))  # fmt: skip
+    reasons = {
+        "armed": _("the timer dispatches the grader in %(s)s s", s=round(result["timer_sleep"])),
+        "none": _("nothing scheduled"),
+        "beyond-horizon": _("beyond the timer's horizon: the schedule meets it"),
+        "over-budget": _("the month's minutes are past the pro-rated budget: the schedule meets it"),
+        "long-clock": _("past the budget's share, the timer waits only for short clocks: the schedule meets it"),
+    }
+    if result["wake_at"]:
+        lines.append(_("Next wake moment: %(at)s (in %(s)s s); %(timer)s.", at=result["wake_at"],
+                       s=result["wake_in"], timer=reasons[result["timer"]]))  # fmt: skip
+    else:
+        lines.append(_("No wake moment: nothing scheduled."))
+    budget = cfg.github.minutes_per_month
+    if budget and not result["dry_run"]:
+        lines.append(_(
+            "Runner minutes this month (estimate): %(minutes)s of %(budget)s, over %(runs)s jobs.",
+            minutes=result["month_minutes"], budget=budget, runs=result["month_runs"],
+        ))  # fmt: skip
+    return "\n".join(lines)
+
+
+@click.command("wake")
+@click.option("--at", "at", required=True, metavar="ISO", help="The wake moment (the grader's wake_at output).")
+@click.option("--sleep", "do_sleep", is_flag=True, help="Sleep until then (minus the lead), then exit.")
+@NOW_OPTION
+@CONFIG_OPTION
+def wake_command(at: str, do_sleep: bool, now: datetime, cfg: Config) -> None:
+    """Seconds until a wake moment, minus github.timer_lead, at most github.timer_horizon."""
+    import time
+
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise UsageError(f"--at {at!r} is not an ISO time") from None
+    if moment.tzinfo is None:
+        raise UsageError(f"--at {at!r} has no offset; the grader writes wake_at in UTC")
+    runs = cfg.github
+    wait = (moment - now).total_seconds() - runs.timer_lead
+    seconds = min(float(runs.timer_horizon), max(0.0, wait))
+    click.echo(f"{seconds:.0f}")
+    if do_sleep:
+        time.sleep(seconds)
+
+
 # --------------------------------------------------------------------------- labels
 
 
@@ -336,4 +419,4 @@ def labels_sync_command(cfg: Config, **conn: Any) -> None:
     click.echo(_("%(n)s labels created; ", n=len(created)) + _budget_line(stats, cfg.locale))
 
 
-COMMANDS: list[click.Command] = [sync_command, run_command, labels_group]
+COMMANDS: list[click.Command] = [sync_command, run_command, wake_command, labels_group]

@@ -1,0 +1,285 @@
+"""How late escalations arrive on GitHub, and what the runs cost: a month per preset, replayed.
+
+Each manned day 20 tickets are drawn from the demo's stories (:mod:`tracker.demo`: a ticket's
+opening and everything said, commanded and closed on it, at the same times after the
+opening) and replayed on the local desk (:mod:`tracker.desk`) through a model of GitHub
+Actions, so the grading is the real grader's and the moments are the real escalations,
+reminders and to-do notes it posted. The model, from GitHub's documentation:
+
+* ``schedule`` ticks start late: 3-30 min (uniform), another 0-15 min at minute 0 of the
+  hour, and 2 % are dropped. Event and ``workflow_dispatch`` runs start 20-60 s after their
+  trigger. Every job then spends ``JOB_STARTUP_S`` (measured once: a clean venv installing
+  ``requirements/grader.txt`` with hashes and then the grader) before the grader reads GitHub.
+* Grading runs in one concurrency group: one running, one pending; a newer pending run
+  replaces the older (free: it never started). An event run grades its ticket and those
+  that changed since the last run; a scheduled or dispatched run grades what the memory
+  cannot vouch for (:func:`tracker.desk.run_grader`).
+* Billing: each job rounded up to whole minutes, sleeping included; skipped jobs are free.
+  A grading job takes ``JOB_STARTUP_S`` + 3 s + 0.4 s per write; requests are 3 (scheduled),
+  5 (event) or 1 (a dispatch) plus the writes.
+* The timer (configurations ``unlimited`` and ``budget``): after each grading job the real
+  :func:`tracker.wake.desk_wake` and :func:`tracker.wake.timer` decide; an armed timer job
+  (its own concurrency group, cancel-in-progress) starts 5-15 s later plus its start-up,
+  sleeps until ``timer_lead`` before the wake moment and dispatches the grader.
+
+Configurations: ``schedule`` (*/15 plus events, today's workflow), ``unlimited`` (the timer,
+*/15 as a backstop, minutes free), ``budget`` (the timer within ``github.minutes_per_month``,
+an hourly backstop at minute 17, events only for openings and comments carrying a command).
+Lateness of a moment = the end of the job that posted it minus when it fell due. Seeded:
+the same flags print the same figures. One JSON object per line.
+
+Usage: ``python bench/latency.py [--preset NAME] [--days N] [--config NAME]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import random
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tracker.apply import apply_plan
+from tracker.config import Config, GitHubRuns, load_config, preset_path
+from tracker.demo import SCENARIOS, Step, _generic, _login
+from tracker.desk import gradable, run_grader
+from tracker.engine import Context, assess_all, grade
+from tracker.intake import render_body
+from tracker.labels import type_label
+from tracker.ledger import Ledger
+from tracker.local_hub import LocalHub
+from tracker.model import Plan
+from tracker.wake import JOB_STARTUP_S, billed_minutes, desk_wake, fell_due, percentile, timer
+
+BENCH = "latency"
+PRESETS = ("club", "online", "yoga", "emergency", "desk")
+CONFIGS = ("schedule", "unlimited", "budget")
+START = (2026, 9, 1)
+PER_DAY = 20
+SHORT = 30 * 60
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One ticket's story: its opening and what follows, at offsets from the opening."""
+
+    steps: tuple[tuple[float, Step], ...]
+
+
+def plots(cfg: Config, preset: str) -> list[Plot]:
+    steps = SCENARIOS.get(preset) or _generic(cfg)
+    at = {s: s.day * 86400 + int(s.at[:2]) * 3600 + int(s.at[3:]) * 60 for s in steps}
+    out = []
+    for s in steps:
+        if s.do == "open":
+            own = [t for t in steps if t.ref == s.ref and t.do != "open"]
+            out.append(Plot(((0.0, s), *((at[t] - at[s], t) for t in own if at[t] >= at[s]))))
+    return out
+
+
+@dataclass
+class Run:
+    kind: str  # scheduled | event | dispatch
+    number: int | None = None
+    start: float = 0.0
+
+
+@dataclass
+class Sim:
+    cfg: Config
+    store: Ledger
+    config: str
+    rng: random.Random
+    runs: GitHubRuns
+    queue: list[tuple[float, int, str, Any]] = field(default_factory=list)
+    seq: int = 0
+    running: Run | None = None
+    pending: Run | None = None
+    timer_id: int = 0
+    timer_start: float = 0.0
+    minutes: int = 0
+    requests: int = 0
+    late: list[tuple[float, int]] = field(default_factory=list)  # (seconds, clock limit)
+    changed: set[int] = field(default_factory=set)
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def at(self, t: float, kind: str, data: Any = None) -> None:
+        self.seq += 1
+        heapq.heappush(self.queue, (t, self.seq, kind, data))
+
+    def arrive(self, t: float, run: Run) -> None:
+        if self.running is None:
+            self.begin(t, run)
+        else:
+            self.pending = run  # a newer pending run replaces the older
+
+    def begin(self, t: float, run: Run) -> None:
+        run.start = t
+        self.running = run
+        self.at(t + JOB_STARTUP_S, "grade", run)
+
+
+def _dt(t: float) -> datetime:
+    return datetime.fromtimestamp(t).astimezone()
+
+
+def _perform(sim: Sim, t: float, key: str, s: Step) -> int | None:
+    cfg, store = sim.cfg, sim.store
+    now = _dt(t)
+    hub = LocalHub(store, cfg.bot.login, lambda: now)
+    login = _login(cfg, s.who)
+    association = "MEMBER" if cfg.is_staff_login(login) else "NONE"
+    if s.do == "open":
+        form = cfg.form_by_id[s.form]
+        number = hub.open_ticket(form.title_prefix + s.title, render_body(cfg, s.form, dict(s.answers)), login,
+                                 labels=(type_label(cfg, form.type), *form.labels), association=association,
+                                 at=now)  # fmt: skip
+        sim.numbers[key] = number
+        return number
+    number = sim.numbers.get(key)
+    if number is None:
+        return None
+    if s.do == "comment":
+        hub.add_comment(number, login, s.text, association, at=now)
+    elif s.do == "close":
+        hub.close_ticket(number, login, at=now)
+    elif s.do == "assign":
+        hub.assign(number, [s.text], [], login, at=now)
+    return number
+
+
+def _deliveries(sim: Sim, t: float, plans: list[Plan], end: float) -> None:
+    actions = [a for p in plans for a in p.actions]
+    if not actions:
+        return
+    now = _dt(t)
+    views = assess_all(gradable(sim.store, now), sim.cfg, now)
+    sim.late += [(end - due.timestamp(), limit) for _, due, limit in fell_due(views, actions)]
+
+
+def _grade(sim: Sim, t: float, run: Run, ctx: Context) -> None:
+    now = _dt(t)
+    if run.kind == "event":
+        only = {run.number} | sim.changed if run.number is not None else set(sim.changed)
+        tickets = gradable(sim.store, now)
+        plan = grade(tickets, sim.cfg, now, only=only, ctx=ctx)
+        hub = LocalHub(sim.store, sim.cfg.bot.login, lambda: now)
+        report = apply_plan(plan, hub, store=sim.store, run_id=f"e{sim.seq}", now=now)
+        plans, writes = [plan], report.writes
+        sim.store.begin_run(f"e{sim.seq}", now)
+        sim.store.finish_run(f"e{sim.seq}", "ok")
+        sim.requests += 5 + writes
+    else:
+        result = run_grader(sim.store, sim.cfg, now, ctx=ctx, run_id=f"s{sim.seq}")
+        plans, writes = result.plans, result.writes
+        sim.requests += 3 + writes
+    sim.changed.clear()
+    end = t + 3 + 0.4 * writes
+    _deliveries(sim, t, plans, end)
+    sim.minutes += billed_minutes(end - run.start)
+    sim.at(end, "end", run)
+    if sim.config == "schedule":
+        return
+    wake = desk_wake(sim.store, now)
+    decided = timer(wake, now, sim.runs, sim.minutes)
+    if decided.arm:
+        if sim.timer_id:
+            sim.minutes += billed_minutes(end - sim.timer_start)  # the older timer, cancelled
+        sim.timer_id = sim.seq
+        sim.timer_start = end + sim.rng.uniform(5, 15)
+        fire = max(sim.timer_start + JOB_STARTUP_S, (wake.at if wake else t) - sim.runs.timer_lead)
+        sim.at(fire, "fire", sim.timer_id)
+
+
+def simulate(preset: str, config: str, days: int, seed: int) -> dict[str, Any]:
+    cfg = load_config(preset_path(preset))
+    runs = cfg.github if config == "budget" else cfg.github.model_copy(update={"minutes_per_month": 0})
+    rng = random.Random(f"{seed}-{preset}")  # the same tickets and delays for every configuration
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Ledger(Path(tmp) / "desk.db")
+        sim = Sim(cfg, store, config, rng, runs)
+        ctx = Context(cfg)
+        cal = ctx.calendars[next(iter(cfg.calendars))]
+        start = datetime(*START, tzinfo=cfg.tz).timestamp()
+        stop = start + days * 86400
+        stories = plots(cfg, preset)
+        k = 0
+        for day in range(days):
+            d0 = start + day * 86400
+            if cal.counted_s(d0, d0 + 86400, "manned") <= 0:
+                continue
+            for _ in range(PER_DAY):
+                while True:
+                    t = d0 + rng.uniform(0, 86400)
+                    if cal.counted_s(t, t + 60, "manned") > 0:
+                        break
+                plot = rng.choice(stories)
+                k += 1
+                for offset, s in plot.steps:
+                    sim.at(t + offset, "human", (f"p{k}", s))
+        every = 900 if config != "budget" else 3600
+        first = start + (17 * 60 if config == "budget" else 0)
+        tick = first
+        while tick < stop:
+            if rng.random() >= 0.02:
+                delay = rng.uniform(180, 1800) + (rng.uniform(0, 900) if _dt(tick).minute == 0 else 0)
+                sim.at(tick + delay, "arrive", Run("scheduled"))
+            tick += every
+        while sim.queue:
+            t, _, kind, data = heapq.heappop(sim.queue)
+            if t > stop:
+                break
+            if kind == "human":
+                key, s = data
+                number = _perform(sim, t, key, s)
+                if number is None:
+                    continue
+                sim.changed.add(number)
+                if config == "budget" and s.do == "comment" and "/" not in s.text:
+                    continue  # the event job's `if:` skips a comment with no command: free
+                sim.at(t + rng.uniform(20, 60), "arrive", Run("event", number))
+            elif kind == "arrive":
+                sim.arrive(t, data)
+            elif kind == "grade":
+                _grade(sim, t, data, ctx)
+            elif kind == "end":
+                sim.running = None
+                if sim.pending is not None:
+                    run, sim.pending = sim.pending, None
+                    sim.begin(t, run)
+            elif kind == "fire" and data == sim.timer_id:
+                sim.minutes += billed_minutes(t - sim.timer_start)
+                sim.timer_id = 0
+                sim.requests += 1
+                sim.at(t + rng.uniform(20, 60), "arrive", Run("dispatch"))
+        store.close()
+    late = [s for s, _ in sim.late]
+    short = [s for s, limit in sim.late if limit <= SHORT]
+    scale = 30 / days
+    return {
+        "bench": BENCH, "preset": preset, "config": config, "days": days, "moments": len(late),
+        "late_p50_s": round(percentile(late, 0.5)), "late_p95_s": round(percentile(late, 0.95)),
+        "late_max_s": round(max(late, default=0)), "late_p95_short_s": round(percentile(short, 0.95)),
+        "runner_minutes_month": round(sim.minutes * scale), "requests_month": round(sim.requests * scale),
+        "job_startup_s": JOB_STARTUP_S,
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", choices=PRESETS, action="append")
+    parser.add_argument("--config", choices=CONFIGS, action="append")
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    for preset in args.preset or PRESETS:
+        for config in args.config or CONFIGS:
+            print(json.dumps(simulate(preset, config, args.days, args.seed), sort_keys=True), flush=True)
+
+
+if __name__ == "__main__":
+    main()
