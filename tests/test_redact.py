@@ -97,6 +97,12 @@ def test_resident_id_needs_a_valid_check_digit() -> None:
     assert redact(f"身份证{bad}") == f"身份证{bad}"
 
 
+def test_an_id_right_after_a_phone_number_is_still_found() -> None:
+    # The phone number and the first digits of the spaced ID make an 18-digit candidate
+    # that fails its check digit; the real ID starts a few characters later.
+    assert redact("联系13000000000 1 1 01 051 9 50010 10004") == f"联系{PHONE} {ID}"
+
+
 def test_resident_id_with_x_and_spaces() -> None:
     for first17 in ("44030419900101001", "11010119800101003", "32010219851111123"):
         number = valid_id(first17)

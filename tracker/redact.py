@@ -151,13 +151,18 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool]], 
 
 
 def _sub_checked(text: str, pattern: re.Pattern[str], check: Callable[[re.Match[str]], bool], placeholder: str) -> str:
+    """Each match that passes ``check`` replaced. A match that fails it is tried again one
+    character on, so a number written right after another (a phone number, then an ID with
+    spaces in it) is not hidden inside a longer candidate that fails its check digit."""
     out: list[str] = []
-    pos = 0
-    for m in pattern.finditer(text):
+    pos = start = 0
+    while (m := pattern.search(text, start)) is not None:
         if check(m):
             out.append(text[pos : m.start()])
             out.append(placeholder)
-            pos = m.end()
+            pos = start = m.end()
+        else:
+            start = m.start() + 1
     if not out:
         return text
     out.append(text[pos:])
