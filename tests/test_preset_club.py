@@ -56,17 +56,31 @@ def test_a_missed_eta_asks_for_a_reason_and_a_new_eta() -> None:
         assert (again.due, again.status) == (at("2026-11-24 16:00"), "running")
 
 
-def test_the_written_report_is_a_due_item_with_its_checklist_and_a_reminder() -> None:
+def test_the_written_report_is_a_due_item_with_its_checklist_and_no_reminder() -> None:
+    import yaml
+
+    data = yaml.safe_load(_preset_path("club").read_text(encoding="utf-8"))
+    assert data["comments"]["clocks"]["written_report"] == {"reminders": False}  # site choice
+    data["comments"]["clocks"]["written_report"]["reminders"] = True
+    for cfg, reminded in ((CLUB, False), (parse_config(data), True)):
+        with Desk(cfg) as desk:
+            n = desk.open("issue", {**BASE, "level": "l3"}, at(T0))
+            desk.say(n, "club-supervisor", "/resolve 已处理", at("2026-11-24 12:00"))
+            desk.run(at("2026-11-24 12:01"))
+            due = desk.bot_comment(n, "due:written_report")
+            for item in ("原因", "处理过程", "经验教训", "改进措施"):
+                assert item in due
+            assert "2026-11-26 12:00" in due  # two days after resolution (site choice)
+            desk.run(at("2026-11-26 03:00"))  # 80 % of the way: the switch decides
+            assert ("remind:written_report" in desk.bot_comments(n)) is reminded
+            desk.run(at("2026-11-26 12:00"))  # the deadline: the escalation says it either way
+            assert "@club-manager" in desk.bot_comment(n, "esc:written_report:0:0")
+
+
+def test_the_written_report_is_met_by_its_report() -> None:
     with Desk(CLUB) as desk:
         n = desk.open("issue", {**BASE, "level": "l3"}, at(T0))
         desk.say(n, "club-supervisor", "/resolve 已处理", at("2026-11-24 12:00"))
-        desk.run(at("2026-11-24 12:01"))
-        due = desk.bot_comment(n, "due:written_report")
-        for item in ("原因", "处理过程", "经验教训", "改进措施"):
-            assert item in due
-        assert "2026-11-26 12:00" in due  # two days after resolution (site choice)
-        desk.run(at("2026-11-26 03:00"))  # 80 % of the way: remind once
-        assert "2026-11-26 12:00" in desk.bot_comment(n, "remind:written_report")
         desk.say(n, "club-supervisor", "/report 见附件", at("2026-11-26 09:00"))
         assert desk.clock(n, "written_report", at("2026-11-26 09:00")).status == "met"
 

@@ -190,3 +190,66 @@ def test_the_link_an_incident_opens_with_is_said_with_the_run_s_other_words() ->
         assert "status" in desk.bot_comments(member)
         again = desk.plan(at("2026-11-24 14:00")).actions
         assert not [a for a in again if getattr(a, "number", None) == member]
+
+
+# --------------------------------------------------------------------------- replies to the actor
+
+
+def test_the_rating_request_after_a_resolve_is_said_in_the_status_comment() -> None:
+    with Desk(CLUB) as desk:
+        n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
+        desk.run(at("2026-11-24 10:20"))  # the late handoff brings the status comment
+        assert desk.bot_comment_count(n) == 1
+        desk.say(n, "club-dept-venue", "/resolve 已更换阀门", at("2026-11-24 10:30"))
+        desk.run(at("2026-11-24 10:30"))
+        assert desk.bot_comment_count(n) == 1  # edited in: an edit notifies nobody
+        assert "/rate" in desk.bot_comment(n, "rate:")
+        assert not desk.plan(at("2026-11-24 10:30"))
+
+
+def _club_report_by(*roles: str) -> object:
+    """The club preset with the written report's owners ``roles``."""
+    data = yaml.safe_load(preset_file("club").read_text(encoding="utf-8"))
+    next(c for c in data["clocks"] if c["id"] == "written_report")["stop_by"] = list(roles)
+    return parse_config(data)
+
+
+def test_a_to_do_only_the_resolver_owns_is_said_in_the_status_comment_others_are_new() -> None:
+    with Desk(_club_report_by("supervisor")) as desk:
+        n = desk.open("issue", {**ISSUE, "level": "l3"}, at("2026-11-24 10:00"))
+        desk.run(at("2026-11-24 10:10"))  # the task force is late: escalation and status
+        desk.run(at("2026-11-24 10:30"))
+        before = desk.bot_comment_count(n)
+        desk.say(n, "club-supervisor", "/resolve 已处理", at("2026-11-24 11:30"))
+        desk.run(at("2026-11-24 11:30"))
+        assert desk.bot_comment_count(n) == before
+        assert "2026-11-26 11:30" in desk.bot_comment(n, "due:written_report")
+        assert not desk.plan(at("2026-11-24 11:30"))
+    with Desk(_club_report_by("supervisor")) as desk:  # resolved by someone else: a new comment
+        n = desk.open("issue", {**ISSUE, "level": "l3"}, at("2026-11-24 10:00"))
+        desk.run(at("2026-11-24 10:10"))
+        desk.run(at("2026-11-24 10:30"))
+        before = desk.bot_comment_count(n)
+        desk.say(n, "club-dept-venue", "/resolve 已处理", at("2026-11-24 11:30"))
+        desk.run(at("2026-11-24 11:30"))
+        assert desk.bot_comment_count(n) == before + 1
+        assert "@club-supervisor" in desk.bot_comment(n, "due:written_report")
+
+
+def test_a_reply_to_the_actor_brings_the_first_status_comment_and_can_be_switched_off() -> None:
+    with Desk(CLUB) as desk:  # nothing else to say: the record and the request bring the status
+        n = desk.open("issue", {**ISSUE, "level": "l1"}, at("2026-11-24 10:00"))
+        desk.say(n, "club-senior", "知识库：九折\n/resolve 已答复\n/kb", at("2026-11-24 10:03"))
+        desk.run(at("2026-11-24 10:03"))
+        assert desk.bot_comment_count(n) == 1
+        assert {"status", "rate:"} <= {k.split(":")[0] + (":" if ":" in k else "") for k in desk.bot_comments(n)}
+        assert any(k.startswith("kb-approved:") for k in desk.bot_comments(n))
+    data = yaml.safe_load(preset_file("club").read_text(encoding="utf-8"))
+    data["comments"] = {"replies_in_status": False}
+    with Desk(parse_config(data)) as desk:
+        n = desk.open("issue", ISSUE, at("2026-11-24 10:00"))
+        desk.run(at("2026-11-24 10:20"))
+        desk.say(n, "club-dept-venue", "/resolve 已更换阀门", at("2026-11-24 10:30"))
+        desk.run(at("2026-11-24 10:30"))
+        assert desk.bot_comment_count(n) == 2  # the request is a comment of its own
+        assert not desk.plan(at("2026-11-24 10:30"))

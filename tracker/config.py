@@ -328,6 +328,10 @@ class Comments(_Model):
     after_stop: bool = False  # still comment on a clock (escalation, to-do) once it stopped
     whole_roles: list[str] = []  # roles mentioned in full; others by the one person picked
     retell: bool = False  # escalate in a comment to people told since anyone last spoke
+    # a reply to the person who just acted, about their own act (the knowledge-base record,
+    # the rating request after their /resolve, a to-do only they own), is said in the status
+    # comment (posted with it, or edited in: an edit notifies nobody), not in a new comment
+    replies_in_status: bool = True
     incident_carries: bool = True  # a linked ticket's clocks the incident also runs escalate there only
     clocks: dict[str, ClockComments] = {}  # per clock id
 

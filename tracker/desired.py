@@ -30,16 +30,20 @@ from tracker.model import (
     SetLabels,
 )
 from tracker.protocol import (
+    DUE_ITEM,
+    KB_APPROVED,
+    RATE_REQUEST,
     STATUS,
     bad_rating_key,
     close_blocked_key,
     denied_key,
     has_signature,
+    kind_of,
     low_rating_key,
     needs_info_key,
     part_body,
     rate_request_key,
-    replace_part,
+    replace_parts,
     signature,
     undo_label_key,
 )
@@ -76,7 +80,8 @@ def desire(p: Prepared, view: TicketView, h: History, ctx: Context) -> Desired:
     labels = desired_labels(p, view, h, ctx, is_open=is_open)
     people = desired_assignees(p, view, h, ctx, assignable=assignable)
     comments = desired_comments(p, view, h, ctx, is_open=is_open)
-    status = status_comment(p, view, h, ctx)
+    loud, replies = replies_to_the_actor(p, view, h, ctx, comments.comments)
+    status = status_comment(p, view, h, ctx, replies)
 
     actions: list[Action] = []
     notes = list(change.notes)
@@ -90,7 +95,9 @@ def desire(p: Prepared, view: TicketView, h: History, ctx: Context) -> Desired:
     if change.action is not None:
         actions.append(change.action)
     actions.extend(change.comments)
-    actions.extend(comments.comments)
+    actions.extend(loud)
+    if isinstance(status, PostComment):
+        actions.extend(replies)  # posted with the new status comment (one per run joins them)
     if status is not None:
         actions.append(status)
     notes.extend(comments.notes)
@@ -339,13 +346,64 @@ def _scale(ctx: Context) -> str:
     return format_names((f"{s.score} {s.label(ctx.locale)}" for s in sat.scale), ctx.locale)
 
 
+# --------------------------------------------------------------------------- replies
+
+
+def replies_to_the_actor(
+    p: Prepared, view: TicketView, h: History, ctx: Context, comments: tuple[PostComment, ...]
+) -> tuple[tuple[PostComment, ...], tuple[PostComment, ...]]:
+    """``comments`` split into (new comments, replies said in the status comment).
+
+    A reply to the person who just acted, about their own act that worked, notifies nobody
+    who needs it: their own comment already told everyone on the ticket. It is said in the
+    status comment (``comments.replies_in_status``): the knowledge-base record of a ``/kb``,
+    the rating request after a ``/resolve`` someone commented, a to-do whose only owner is
+    the person whose comment started its clock. A reply about an act that did not work (a
+    denied command, a value that cannot be read) is a new comment: its author must see it.
+    Each is decided from the history alone, so a late run decides as an on-time one.
+    """
+    if not ctx.cfg.comments.replies_in_status:
+        return comments, ()
+    loud: list[PostComment] = []
+    quiet: list[PostComment] = []
+    for c in comments:
+        (quiet if _is_reply(p, view, h, ctx, c.key) else loud).append(c)
+    return tuple(loud), tuple(quiet)
+
+
+def _is_reply(p: Prepared, view: TicketView, h: History, ctx: Context, key: str) -> bool:
+    kind = kind_of(key)
+    if kind == KB_APPROVED:
+        return True
+    if kind == RATE_REQUEST:
+        return h.resolved is not None and bool(_commented_at(p, ctx, h.resolved))
+    if kind == DUE_ITEM:
+        clock = view.clock(key.split(":", 1)[1], 0)
+        if clock is None:
+            return False
+        owners = set(ctx.mentions(ctx.clock_by_id[clock.id].stop_by, p.ticket.number).split())
+        return bool(owners) and owners <= _commented_at(p, ctx, epoch(clock.started))
+    return False
+
+
+def _commented_at(p: Prepared, ctx: Context, at: float) -> set[str]:
+    """The people (as @-mentions) whose comment on the ticket was made at ``at``."""
+    return {
+        f"@{c.author}"
+        for c in p.ticket.comments
+        if not ctx.is_bot(c.author, c.is_bot) and epoch(c.created_at) == at
+    }
+
+
 # --------------------------------------------------------------------------- status
 
 
 def status_comment(
-    p: Prepared, view: TicketView, h: History, ctx: Context
+    p: Prepared, view: TicketView, h: History, ctx: Context, replies: tuple[PostComment, ...] = ()
 ) -> PostComment | EditComment | None:
-    """One status comment per ticket, edited only when what it shows changes."""
+    """One status comment per ticket, edited only when what it shows changes or a reply to
+    the person who just acted is said in it (a new status comment: the caller posts the
+    replies with it)."""
     cfg = ctx.cfg
     n = p.ticket.number
     shown: list[ClockView] = []
@@ -360,7 +418,10 @@ def status_comment(
                     [(c.id, c.cycle, c.status, int(epoch(c.due))) for c in shown]))  # fmt: skip
     existing = p.bot_comments.get(STATUS)
     if existing is not None and has_signature(part_body(existing.body, STATUS), sig_src):
-        return None
+        if not replies:
+            return None
+        key, whole = replace_parts(existing.body, [(r.key, r.body) for r in replies], last=STATUS)
+        return EditComment(n, key, existing.id, whole)
     loc = ctx.locale
     grade_name = cfg.grade_by_id[h.grade].label(loc)
     final = cfg.grade_by_id[view.final_grade].label(loc) if view.final_grade else ""
@@ -374,5 +435,6 @@ def status_comment(
     )
     if existing is None:
         return PostComment(n, STATUS, body)
-    key, whole = replace_part(existing.body, STATUS, body)  # said with other things once
+    said = [(r.key, r.body) for r in replies] + [(STATUS, body)]  # with other things, once
+    key, whole = replace_parts(existing.body, said, last=STATUS)
     return EditComment(n, key, existing.id, whole)

@@ -144,13 +144,20 @@ def _inert(text: str) -> str:
 
 def replace_part(body: str, key: str, text: str) -> tuple[str, str]:
     """A comment's (marker key, whole body) with part ``key`` now saying ``text``."""
-    whole = marker_key(body) or key
-    if whole == key:
-        return key, with_marker(key, text)
-    parts = split_parts(whole, body)
-    parts[key] = text
-    joined, new = join_parts(list(parts.items()))
-    return joined, with_marker(joined, new)
+    return replace_parts(body, [(key, text)])
+
+
+def replace_parts(body: str, new: list[tuple[str, str]], *, last: str | None = None) -> tuple[str, str]:
+    """A comment's (marker key, whole body) with each (key, text) of ``new`` said in it: a
+    part it has is replaced, another is added; part ``last``, if it has one, stays last."""
+    whole = marker_key(body)
+    parts = split_parts(whole, body) if whole else {}
+    for key, text in new:
+        parts[key] = text
+    if last is not None and last in parts:
+        parts[last] = parts.pop(last)
+    joined, text = join_parts(list(parts.items()))
+    return joined, with_marker(joined, text)
 
 
 def with_marker(key: str, body: str) -> str:
