@@ -432,6 +432,12 @@ class Config(_Model):
     # -- derived, read-only views used by the core (computed once per config object)
 
     @cached_property
+    def lookups(self) -> dict[str, Any]:
+        """Tables other modules derive from this policy, each built once per loaded policy
+        under the module's own key (e.g. the intake's heading -> field maps)."""
+        return {}
+
+    @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

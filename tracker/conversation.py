@@ -60,7 +60,8 @@ def clock_comments(p: Prepared, view: TicketView, h: History, ctx: Context) -> C
     now = epoch(view.at) if view.at is not None else float("inf")
     out: list[PostComment] = []
     notes: list[str] = []
-    told = _told_since_last_word(p, ctx)
+    told: set[str] | None = None
+    looked = False  # who was told is read from the comments only when an escalation needs it
     for c in view.clocks:
         if c.stopped is not None and not policy.after_stop:
             continue  # nothing about a clock after it stopped
@@ -71,6 +72,8 @@ def clock_comments(p: Prepared, view: TicketView, h: History, ctx: Context) -> C
                 continue
             mention = ctx.mentions(e.mention, n)
             people = set(mention.split())
+            if not looked:
+                told, looked = _told_since_last_word(p, ctx), True
             if told is not None and people <= told and not policy.retell:
                 continue  # everyone it names was told, and nobody spoke since: labels say it
             told = (told or set()) | people

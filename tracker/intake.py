@@ -144,7 +144,16 @@ def _field_labels(cfg: Config, fid: str) -> list[str]:
 
 
 def _label_map(cfg: Config, form: Form) -> dict[str, str]:
-    """Normalised heading -> field id; labels in cfg.locale take precedence on a clash."""
+    """Normalised heading -> field id; labels in cfg.locale take precedence on a clash
+    (built once per policy and form)."""
+    maps: dict[str, dict[str, str]] = cfg.lookups.setdefault("intake.label_map", {})
+    found = maps.get(form.id)
+    if found is None:
+        found = maps[form.id] = _build_label_map(cfg, form)
+    return found
+
+
+def _build_label_map(cfg: Config, form: Form) -> dict[str, str]:
     out: dict[str, str] = {}
     for fid in form.fields:
         out.setdefault(_norm(cfg.fields[fid].text(cfg.locale)), fid)

@@ -25,6 +25,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -84,10 +85,13 @@ def marker_key(body: str) -> str | None:
     end = body.find(_END, len(MARKER_PREFIX))
     if end < 0:
         return None
-    raw = body[len(MARKER_PREFIX) : end]
-    if not _KEY_RE.fullmatch(raw):
-        return None
-    return unquote(raw)
+    return _decoded_key(body[len(MARKER_PREFIX) : end])
+
+
+@lru_cache(maxsize=4096)
+def _decoded_key(raw: str) -> str | None:
+    """A marker's key as written (keys repeat across tickets: each is checked once)."""
+    return unquote(raw) if _KEY_RE.fullmatch(raw) else None
 
 
 def parts_of(key: str) -> tuple[str, ...]:
