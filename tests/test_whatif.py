@@ -199,6 +199,23 @@ def test_the_grader_schedule_counts_the_same_minutes_before_and_after() -> None:
     assert w.runner.same
 
 
+def test_a_generated_schedule_follows_the_proposed_calendar() -> None:
+    from tracker.schedule import schedule_for
+    from tracker.workflows import workflows
+
+    cfg = load_preset("desk")
+    workflow = workflows(cfg)["grader.yml"]
+    data = yaml.safe_load(preset_file("desk").read_text(encoding="utf-8"))
+    data["calendars"]["default"]["workday"]["working"] = ["08:00-20:00"]  # longer staffed days
+    longer = parse_config(data, "proposed.yml")
+    w = compare([], cfg, longer, NOW, workflow=workflow)
+    assert w.runner is not None and not w.runner.same
+    assert w.runner.schedule == schedule_for(longer).lines
+    assert w.runner.minutes_before == len(scheduled_runs(schedule_for(cfg).lines, NOW))
+    assert w.runner.minutes_after == len(scheduled_runs(schedule_for(longer).lines, NOW))
+    assert w.runner.minutes_after != w.runner.minutes_before
+
+
 def test_cron_fields_follow_crons_rules() -> None:
     assert len(scheduled_runs(("0 9-11 * * mon-fri",), at("2026-11-23 00:00"), days=7)) == 15
     first_or_monday = Cron.parse("0 0 1 * 1")  # both day fields restricted: either matches

@@ -115,10 +115,9 @@ class Words:
             r = w.runner
             out.append(_(
                 "grader schedule %(cron)s: %(runs)s runs and about %(before)s runner minutes a month before and "
-                "%(after)s after (the same: the schedule is written in the grader workflow, not generated from "
-                "the policy); runs in unmanned hours %(ub)s before, %(ua)s after",
+                "%(after)s after (%(why)s); runs in unmanned hours %(ub)s before, %(ua)s after",
                 cron=", ".join(r.schedule) or "-", runs=r.runs_per_month, before=r.minutes_before,
-                after=r.minutes_after, ub=r.unmanned_before, ua=r.unmanned_after,
+                after=r.minutes_after, ub=r.unmanned_before, ua=r.unmanned_after, why=_(r.why),
             ))  # fmt: skip
         return out
 

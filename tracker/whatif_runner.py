@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tracker.context import Context
+from tracker.i18n import N_
 
 MONTH_DAYS = 30
 MINUTES_PER_RUN = 1  # GitHub rounds every job up to a whole minute
@@ -112,11 +113,25 @@ def _unmanned(runs: list[datetime], ctx: Context) -> int:
 
 
 def runner_minutes(workflow: str, before: Context, after: Context, now: datetime) -> Runner:
+    """The grader workflow's runs a month before and after: from the schedule each policy
+    generates when the workflow is generated (``tracker workflows``), else from its cron lines."""
+    from tracker.schedule import schedule_for
+    from tracker.workflows import is_generated
+
+    if is_generated(workflow):
+        old, new = schedule_for(before.cfg).lines, schedule_for(after.cfg).lines
+        runs_old, runs_new = scheduled_runs(old, now), scheduled_runs(new, now)
+        return Runner(
+            schedule=new, runs_per_month=len(runs_new), minutes_before=len(runs_old) * MINUTES_PER_RUN,
+            minutes_after=len(runs_new) * MINUTES_PER_RUN, unmanned_before=_unmanned(runs_old, before),
+            unmanned_after=_unmanned(runs_new, after), same=old == new,
+            why=N_("the schedule is generated from tracker.yml: run `tracker workflows` when this lands"),
+        )  # fmt: skip
     lines = cron_lines(workflow)
     runs = scheduled_runs(lines, now) if lines else []
     minutes = len(runs) * MINUTES_PER_RUN
     return Runner(
         schedule=lines, runs_per_month=len(runs), minutes_before=minutes, minutes_after=minutes,
         unmanned_before=_unmanned(runs, before), unmanned_after=_unmanned(runs, after), same=True,
-        why="the schedule is written in the grader workflow, not generated from tracker.yml",
+        why=N_("the same: the schedule is written in the grader workflow, not generated from tracker.yml"),
     )  # fmt: skip
