@@ -126,19 +126,29 @@ def format_span(seconds: float, locale: str) -> str:
     return _span(round(abs(seconds) / 60), pick(locale))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _span(minutes: int, locale: str) -> str:
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    loc = babel_locale(locale)
-    parts = [
-        format_unit(value, unit, length="short", locale=loc)
-        for value, unit in ((days, "duration-day"), (hours, "duration-hour"))
-        if value
-    ]
+    parts = [_unit(value, unit, locale) for value, unit in ((days, "duration-day"), (hours, "duration-hour")) if value]
     if mins or not parts:
-        parts.append(format_unit(mins, "duration-minute", length="short", locale=loc))
-    return format_list(parts, style="unit-narrow", locale=loc)
+        parts.append(_unit(mins, "duration-minute", locale))
+    text = _unit_list(locale, len(parts))
+    for i, part in enumerate(parts):
+        text = text.replace(f"\0{i}\0", part)
+    return text
+
+
+@lru_cache(maxsize=4096)
+def _unit(value: int, unit: str, locale: str) -> str:
+    """``3小时`` / ``3 hr``: Babel's short unit pattern, worked out once per value."""
+    return format_unit(value, unit, length="short", locale=babel_locale(locale))
+
+
+@cache
+def _unit_list(locale: str, n: int) -> str:
+    """How ``n`` units stand together (``1天3小时`` / ``1 day 3 hr``), with numbered slots."""
+    return format_list([f"\0{i}\0" for i in range(n)], style="unit-narrow", locale=babel_locale(locale))
 
 
 def format_number(value: float, locale: str) -> str:
