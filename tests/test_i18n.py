@@ -85,3 +85,11 @@ def test_times_numbers_and_names() -> None:
     assert i18n.format_number(1.5, "en") == "1.5"
     assert i18n.format_names(["@a", "@b"], "zh") == "@a、@b"
     assert i18n.format_names(["@a", "@b"], "en") == "@a, @b"
+
+
+def test_templates_are_translated_when_compiled() -> None:
+    from jinja2 import DictLoader
+
+    loader = DictLoader({"t.j2": '{{ _("Clock") }}|{{ _("🔗 Linked to incident #%(incident)s.", incident=n) }}'})
+    assert i18n.environment("zh", loader).get_template("t.j2").render(n=7) == "时限|🔗 已关联到事件 #7。"
+    assert i18n.environment("en", loader).get_template("t.j2").render(n=7) == "Clock|🔗 Linked to incident #7."
