@@ -28,6 +28,7 @@ from tracker.model import (
     SetLabels,
 )
 from tracker.protocol import (
+    STATUS,
     fill_incident_number,
     incident_key,
     incident_link_key,
@@ -194,12 +195,15 @@ def _open_incident(action: OpenIncident, step: _Step) -> str:
     said = {c.number: c for c in action.said}
     for member in action.members:
         parts: list[tuple[str, str]] = []
-        if number is None or hub.find_marked_comment(member, link_key) is None:
-            parts.append((link_key, fill_incident_number(action.link, number)))
-            linked.append(member)
         other = said.get(member)
         if other is not None and hub.find_marked_comment(member, other.key) is None:
             parts += split_parts(other.key, other.body).items()
+        if number is None or hub.find_marked_comment(member, link_key) is None:
+            # Said where a later run would say it (before the status, after the rest), so a
+            # link posted after a crash reads the same as one posted at once.
+            at = next((i for i, (k, _) in enumerate(parts) if k == STATUS), len(parts))
+            parts.insert(at, (link_key, fill_incident_number(action.link, number)))
+            linked.append(member)
         if parts:
             key, body = join_parts(parts)
             step.write(hub.post_comment, member, with_marker(key, body))

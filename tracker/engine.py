@@ -30,6 +30,7 @@ from tracker.history import History, read_history
 from tracker.incidents import (
     IncidentState,
     carried,
+    duplicate_actions,
     find_incidents,
     member_actions,
     open_incident,
@@ -67,11 +68,12 @@ def _view(
     now: float,
     incidents: Mapping[str, IncidentState],
     member_key: str | None,
+    duplicate_of: int | None = None,
 ) -> tuple[TicketView, History]:
     """One ticket's view and history, given the incidents as known so far."""
     cfg = ctx.cfg
     t = p.ticket
-    own = incidents.get(p.incident_key) if p.incident_key else None
+    own = incidents.get(p.incident_key) if p.incident_key and duplicate_of is None else None
     inc = incidents[member_key] if member_key else None
     h = read_history(p, ctx, inc.resolved if inc else None, inc.commands if inc else ())
     facts = p.facts
@@ -118,7 +120,8 @@ def _view(
         clocks=tuple(clocks),
         commands=p.commands,
         incident_key=member_key,
-        is_incident=p.incident_key is not None,
+        is_incident=p.incident_key is not None and duplicate_of is None,
+        duplicate_of=duplicate_of,
         members=own.members if own else (),
         wording=h.texts.get("wording"),
         kb=h.kb,
@@ -169,9 +172,10 @@ def assess_all(
     incidents = dict(found.by_key)
     views = {}
     for p in _order(prepared):
-        view, h = _view(p, ctx, now_s, incidents, found.member_of.get(p.ticket.number))
+        n = p.ticket.number
+        view, h = _view(p, ctx, now_s, incidents, found.member_of.get(n), found.duplicates.get(n))
         _learn(incidents, p, view, h)
-        views[p.ticket.number] = view
+        views[n] = view
     return [views[p.ticket.number] for p in prepared]
 
 
@@ -222,6 +226,12 @@ def grade(
     actions: list[Action] = []
     notes: list[str] = []
     for p in _order(prepared):
+        first = found.duplicates.get(p.ticket.number)
+        if first is not None:
+            if only is None or p.ticket.number in only or first in only:
+                actions.extend(duplicate_actions(p, first, ctx))
+                notes.append(f"#{p.ticket.number} duplicates incident #{first}")
+            continue  # graded no further; its memo is left out, so it is read again
         member_key = found.member_of.get(p.ticket.number)
         view, h = _view(p, ctx, now_s, incidents, member_key)
         _learn(incidents, p, view, h)

@@ -9,7 +9,7 @@ the agreed wording, the resolution).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tracker import messages as msg
@@ -20,13 +20,17 @@ from tracker.grading import SurgeCandidate, detect_surges, first_grade
 from tracker.history import read_history
 from tracker.i18n import format_span, gettext
 from tracker.labels import grade_label, type_label
-from tracker.model import OpenIncident, PostComment
+from tracker.model import CloseTicket, EditComment, OpenIncident, PostComment
 from tracker.protocol import (
     INCIDENT_NUMBER,
     fill_incident_number,
     incident_body,
+    incident_duplicate_key,
     incident_link_key,
     incident_resolved_key,
+    marker_key,
+    replace_part,
+    split_parts,
     wording_key,
 )
 from tracker.reading import Prepared
@@ -52,12 +56,15 @@ class IncidentState:
     rule: str = ""
     commands: tuple[Command, ...] = ()  # staff commands on the incident
     clocks: frozenset[str] = frozenset()  # the clocks the incident ticket runs
+    founders: tuple[int, ...] = ()  # a surge's tickets up to the one that reached the threshold
 
 
 @dataclass(frozen=True, slots=True)
 class Incidents:
     by_key: Mapping[str, IncidentState]
     member_of: Mapping[int, str]  # ticket number -> the key of the incident it belongs to
+    # A second incident ticket for one key (two runs at once both opened it) -> the first.
+    duplicates: Mapping[int, int] = field(default_factory=dict)
 
 
 def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> Incidents:
@@ -66,8 +73,13 @@ def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> In
     by_number = {p.ticket.number: p for p in prepared}
     incidents: dict[str, IncidentState] = {}
     members: dict[str, list[int]] = {}
-    for p in prepared:
-        if p.incident_key:
+    duplicates: dict[int, int] = {}
+    for p in sorted(prepared, key=lambda p: p.ticket.number):
+        if p.incident_key in incidents:
+            opened_first = incidents[p.incident_key].number
+            assert opened_first is not None
+            duplicates[p.ticket.number] = opened_first
+        elif p.incident_key:
             d = p.incident_data
             incidents[p.incident_key] = IncidentState(
                 key=p.incident_key,
@@ -85,6 +97,39 @@ def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> In
             members[p.linked_to].append(p.ticket.number)
     member_of = {m: k for k, ms in members.items() for m in ms}
 
+    # A rule incident is due from its ticket's opening; a surge from the ticket that reaches
+    # the threshold. Taken in that order, the incidents are those an on-time grader would
+    # have opened, however late or often the tickets are graded.
+    rules_of = {
+        p.ticket.number: rules
+        for p in prepared
+        if not p.incident_key
+        for rules in [[r for r in ctx.first_grade(p.facts)[1] if r.incident]]
+        if rules
+    }
+
+    def join(key: str, number: int) -> None:
+        if number not in members[key]:
+            members[key].append(number)
+        member_of[number] = key
+
+    def rule_incident(p: Prepared) -> None:
+        key = f"rule-{p.ticket.number}"
+        if key not in incidents:
+            rules = rules_of[p.ticket.number]
+            incidents[key] = IncidentState(
+                key=key,
+                number=None,
+                group=str(p.facts.get(surge.group_by, "")) if surge else "",
+                tier=str(p.facts.get(surge.tier_fact, "")) if surge else "",
+                members=(),
+                grade=cfg.highest([r.grade for r in rules]) or cfg.grading.default,
+                type=p.facts.get("type"),
+                rule=rules[0].note or rules[0].grade,
+            )
+            members[key] = []
+        join(key, p.ticket.number)
+
     surge = cfg.surge
     if surge:
         candidates = []
@@ -101,6 +146,9 @@ def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> In
         while candidates:
             later: list[SurgeCandidate] = []  # arrived after their incident was resolved
             for hit in detect_surges(candidates, cfg):
+                for m in hit.members:  # rule incidents that were due before the surge was
+                    if m in rules_of and m not in member_of and by_number[m].opened <= hit.at:
+                        rule_incident(by_number[m])
                 existing = next((member_of[m] for m in hit.members if m in member_of), None)
                 key = existing or hit.key
                 done = resolved_at.get(key)
@@ -110,44 +158,30 @@ def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> In
                     later += [c for c in candidates if c.number in hit.members and c.at > done
                               and c.number not in member_of]  # fmt: skip
                 if key not in incidents:
-                    first = list(hit.members)
+                    # Graded and described by the tickets that made the surge, not by those
+                    # that joined it before this run: the same whenever the grader runs.
+                    first = [by_number[m] for m in hit.members if by_number[m].opened <= hit.at]
                     incidents[key] = IncidentState(
                         key=key,
                         number=None,
                         group=hit.group,
                         tier=hit.tier,
                         members=(),
-                        grade=_surge_grade(ctx, hit.group, [by_number[m] for m in first]),
-                        type=surge.type or by_number[first[0]].facts.get("type"),
+                        grade=_surge_grade(ctx, hit.group, first),
+                        type=surge.type or first[0].facts.get("type"),
+                        founders=tuple(p.ticket.number for p in first),
                     )
-                    members[key] = first
+                    members[key] = []
                 newcomers = {c.number for c in later}
                 for m in hit.members:
-                    if m not in members[key] and m not in member_of and m not in newcomers:
-                        members[key].append(m)
-                        member_of[m] = key
+                    if m not in member_of and m not in newcomers:
+                        join(key, m)
             candidates = later if len(later) < len(candidates) else []
     for p in prepared:
-        if p.incident_key or p.ticket.number in member_of:
-            continue
-        rules = [r for r in ctx.first_grade(p.facts)[1] if r.incident]
-        if rules:
-            key = f"rule-{p.ticket.number}"
-            if key not in incidents:
-                incidents[key] = IncidentState(
-                    key=key,
-                    number=None,
-                    group=str(p.facts.get(surge.group_by, "")) if surge else "",
-                    tier=str(p.facts.get(surge.tier_fact, "")) if surge else "",
-                    members=(),
-                    grade=cfg.highest([r.grade for r in rules]) or cfg.grading.default,
-                    type=p.facts.get("type"),
-                    rule=rules[0].note or rules[0].grade,
-                )
-                members[key] = [p.ticket.number]
-            member_of[p.ticket.number] = key
+        if p.ticket.number in rules_of and p.ticket.number not in member_of:
+            rule_incident(p)
     found = {k: replace(inc, members=tuple(sorted(members[k]))) for k, inc in incidents.items()}
-    return Incidents(found, {m: k for k, inc in found.items() for m in inc.members})
+    return Incidents(found, {m: k for k, inc in found.items() for m in inc.members}, duplicates)
 
 
 def _surge_grade(ctx: Context, group: str, members: list[Prepared]) -> str:
@@ -168,7 +202,8 @@ def open_incident(
 ) -> OpenIncident:
     """The action that creates the incident ticket for ``inc`` and links its members."""
     cfg = ctx.cfg
-    members_txt = " ".join(f"#{m}" for m in inc.members)
+    founders = inc.founders or inc.members
+    members_txt = " ".join(f"#{m}" for m in founders)
     grade_name = cfg.grade_by_id[inc.grade].label(ctx.locale)
     first = by_number[inc.members[0]].facts
     private = {f for f, spec in cfg.fields.items() if spec.private} | set(cfg.publishing.private_fields)
@@ -194,7 +229,7 @@ def open_incident(
         threshold = surge.thresholds[inc.group][inc.tier]
         body = msg.render(
             ctx.locale, "incident", group=_group_name(inc.group, ctx),
-            tier=_group_name(inc.tier, ctx), count=len(inc.members),
+            tier=_group_name(inc.tier, ctx), count=len(founders),
             threshold=threshold, window=format_span(surge.window, ctx.locale), grade=grade_name,
             members=members_txt,
         )  # fmt: skip
@@ -243,14 +278,27 @@ def carried(clocks: list[ClockView], p: Prepared, inc: IncidentState, now: float
     return out
 
 
+def duplicate_actions(p: Prepared, first: int, ctx: Context) -> tuple[CloseTicket | PostComment, ...]:
+    """A second incident ticket for one key is closed, pointing to the first; its members
+    are the first's (links name the incident by key)."""
+    assert p.incident_key is not None
+    out: list[CloseTicket | PostComment] = []
+    key = incident_duplicate_key(p.incident_key)
+    if key not in p.bot_comments:
+        out.append(PostComment(p.ticket.number, key, msg.render(ctx.locale, "incident_duplicate", incident=first)))
+    if p.ticket.is_open:
+        out.append(CloseTicket(p.ticket.number, "not_planned"))
+    return tuple(out)
+
+
 def member_actions(
     inc: IncidentState,
     by_number: Mapping[int, Prepared],
     ctx: Context,
     only: set[int] | None,
-) -> tuple[PostComment, ...]:
+) -> tuple[PostComment | EditComment, ...]:
     """What an opened incident still owes its members: the link, the wording, the resolution."""
-    out: list[PostComment] = []
+    out: list[PostComment | EditComment] = []
     for m in inc.members:
         if only is not None and m not in only and inc.number not in only:
             continue
@@ -258,8 +306,14 @@ def member_actions(
         if p is None:
             continue
         link = incident_link_key(inc.key)
-        if link not in p.bot_comments:
-            out.append(PostComment(m, link, fill_incident_number(_link_text(ctx), inc.number)))
+        text = fill_incident_number(_link_text(ctx), inc.number)
+        posted = p.bot_comments.get(link)
+        if posted is None:
+            out.append(PostComment(m, link, text))
+        elif f"#{inc.number}" not in split_parts(marker_key(posted.body) or link, posted.body).get(link, ""):
+            # Linked to a second incident ticket that was since closed as a duplicate.
+            key, body = replace_part(posted.body, link, text)
+            out.append(EditComment(m, key, posted.id, body))
         if inc.wording:
             key = wording_key(inc.key, inc.wording)
             if key not in p.bot_comments:

@@ -41,6 +41,7 @@ STATUS = "status"
 INCIDENT = "incident"
 INCIDENT_LINK = "incident-link"
 INCIDENT_RESOLVED = "incident-resolved"
+INCIDENT_DUPLICATE = "incident-duplicate"
 WORDING = "wording"
 NEEDS_INFO = "needs-info"
 DENIED = "denied"
@@ -221,6 +222,11 @@ def linked_incident_of(key: str) -> str | None:
 def incident_resolved_key(incident: str) -> str:
     """The note on a member that its incident was resolved."""
     return _key(INCIDENT_RESOLVED, incident)
+
+
+def incident_duplicate_key(incident: str) -> str:
+    """The note on a second incident ticket for ``incident`` that points to the first."""
+    return _key(INCIDENT_DUPLICATE, incident)
 
 
 def wording_key(incident: str, wording: str) -> str:

@@ -129,6 +129,7 @@ class TicketView:
     kb_text: KbText | None = None  # what staff approved at the latest /kb (None: as it stands)
     assignments: tuple[Assignment, ...] = ()  # the assignee events, oldest first
     at: datetime | None = None  # the moment this view is of (the grader's ``now``)
+    duplicate_of: int | None = None  # a second incident ticket for one incident: the first
 
     def assignees_at(self, t: datetime) -> tuple[str, ...]:
         """Who was assigned at ``t`` (in the order they were assigned); the current assignees

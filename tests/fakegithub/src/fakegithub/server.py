@@ -486,6 +486,7 @@ class FakeGitHub:
         self._order_cache: dict[tuple[str, str, bool], tuple[int, list[dict[str, Any]]]] = {}
         self._faults: list[_Fault] = []
         self._write_budget: int | None = None
+        self._drop_last_write = False
         self._request_counter = 0
         self._created_at = "2024-01-15T08:00:00Z"
         self._routes = self._build_routes()
@@ -1175,13 +1176,16 @@ class FakeGitHub:
             self._faults.clear()
             self._write_budget = None
 
-    def fail_after_writes(self, n: int | None) -> None:
+    def fail_after_writes(self, n: int | None, *, answer_last: bool = True) -> None:
         """After ``n`` more state-changing writes, refuse every write with 500 (unperformed).
 
-        ``None`` lifts the limit. Reads keep working.
+        With ``answer_last=False`` the n-th write is performed and its connection closed
+        without an answer, as when the writer dies right after GitHub acted. ``None`` lifts
+        the limit. Reads keep working.
         """
         with self._lock:
             self._write_budget = n
+            self._drop_last_write = not answer_last
 
     def set_rate_remaining(self, remaining: int) -> None:
         """Set the primary rate limit's remaining count (e.g. 0 to test exhaustion)."""
@@ -1395,6 +1399,7 @@ class FakeGitHub:
                         drop = True
             if reply.changed and self._write_budget is not None:
                 self._write_budget -= 1
+                drop = drop or (self._write_budget == 0 and self._drop_last_write)
             payload = b"" if reply.body is None else _canonical_json(reply.body)
             etag = None
             if method == "GET" and reply.status == 200:
