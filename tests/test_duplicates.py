@@ -154,3 +154,17 @@ def test_a_new_notice_is_recorded_in_the_status_comment_it_is_not_said_in() -> N
     (edit,) = [a for a in actions if isinstance(a, EditComment)]
     assert edit.comment_id == 901 and marker_key(edit.body) == STATUS
     assert notices_given(part_body(edit.body, STATUS)) == {"denied:100", "esc:handoff:0:0"}
+
+
+def test_a_status_comment_that_repeats_an_older_part_is_edited_once() -> None:
+    t = ticket((CUSTOMER, "/grade l1", 1))
+    words = first_words(t)
+    parts = split_parts(words.key, words.body)
+    older = bot(900, "esc:handoff:0:0", parts["esc:handoff:0:0"])
+    denied = bot(901, "denied:100", parts["denied:100"])
+    key, body = join_parts([("esc:handoff:0:0", parts["esc:handoff:0:0"]), (STATUS, "an older status")])
+    status = bot(902, key, body, at=21)
+    actions = plan(said(t, older, denied, status))
+    (edit,) = [a for a in actions if isinstance(a, DeleteComment | PostComment | EditComment)]
+    assert isinstance(edit, EditComment) and (edit.comment_id, edit.key) == (902, STATUS)
+    assert split_parts(edit.key, edit.body) == {STATUS: parts[STATUS]}

@@ -23,6 +23,7 @@ from tracker.labels import category_label, grade_label, type_label
 from tracker.model import (
     Action,
     CloseTicket,
+    Comment,
     DeleteComment,
     EditComment,
     PostComment,
@@ -101,7 +102,8 @@ def desire(p: Prepared, view: TicketView, h: History, ctx: Context) -> Desired:
         actions.append(people)
     if change.action is not None:
         actions.append(change.action)
-    actions.extend(duplicate_comments(p))
+    edited = status.comment_id if isinstance(status, EditComment) else None
+    actions.extend(a for a in duplicate_comments(p) if a.comment_id != edited)  # its edit drops them
     actions.extend(change.comments)
     actions.extend(loud)
     if isinstance(status, PostComment):
@@ -422,6 +424,12 @@ def duplicate_comments(p: Prepared) -> tuple[DeleteComment | EditComment, ...]:
     return tuple(out)
 
 
+def _unrepeated(p: Prepared, comment: Comment) -> str:
+    """``comment``'s body without the parts an older comment of the grader's says too."""
+    said = next((parts for c, parts in p.duplicates if c.id == comment.id), frozenset())
+    return drop_parts(comment.body, said)[1] if said else comment.body
+
+
 # --------------------------------------------------------------------------- status
 
 
@@ -454,7 +462,7 @@ def status_comment(
     if existing is not None and recorded and has_signature(part_body(existing.body, STATUS), sig_src):
         if not replies:
             return None
-        key, whole = replace_parts(existing.body, [(r.key, r.body) for r in replies], last=STATUS)
+        key, whole = replace_parts(_unrepeated(p, existing), [(r.key, r.body) for r in replies], last=STATUS)
         return EditComment(n, key, existing.id, whole)
     loc = ctx.locale
     grade_name = cfg.grade_by_id[h.grade].label(loc)
@@ -470,5 +478,5 @@ def status_comment(
     if existing is None:
         return PostComment(n, STATUS, body)
     said = [(r.key, r.body) for r in replies] + [(STATUS, body)]  # with other things, once
-    key, whole = replace_parts(existing.body, said, last=STATUS)
+    key, whole = replace_parts(_unrepeated(p, existing), said, last=STATUS)
     return EditComment(n, key, existing.id, whole)
