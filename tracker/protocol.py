@@ -5,7 +5,9 @@ key says what the comment is (``status``, ``esc:response:0:1`` ...) so it is nev
 twice. An incident ticket's body starts with the marker ``incident:KEY`` followed by a
 ``<!-- tracker-data … -->`` block holding the incident's group, tier, grade and facts, and a
 marked comment can carry such a block too (the text staff approved for the knowledge base).
-The status comment carries ``<!-- sig:... -->``, a digest of what it shows.
+The status comment carries ``<!-- sig:... -->``, a digest of what it shows, and on the line
+after it a data block recording the notices given on its ticket (so one a person deleted is
+known to have been given by a run whose ledger never saw it).
 
 Nothing copied into these can end them early or forge them: a key is percent-encoded
 wherever it holds a character outside a small safe set (so never ``-->``); a data block is
