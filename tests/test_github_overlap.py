@@ -69,7 +69,8 @@ def _at_once(d: Desk, first: list[str], second: list[str]) -> None:
     """``first`` (its own process) held at its first write while ``second`` runs in full."""
     gate = d.srv.hold_next_write()
     held = subprocess.Popen(
-        [str(TRACKER), *first], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [str(TRACKER), *first, "--timeout", "120"],  # held as long as the other run takes
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         assert gate.reached.wait(60), "the first run never wrote"
