@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakegithub import FakeGitHub
+from fakegithub import FakeGitHub, webhook_example
 from fakegithub.fixtures import DESK_CONFIG
 
 from tracker.cli import main
@@ -126,6 +126,23 @@ class Desk:
                 "bot_comments": keys,
             }
         return out
+
+
+def event_payload(d: Desk, event: str, action: str, number: int, **comment: Any) -> Path:
+    """A real webhook example, pointed at ``number`` on the fake repository, written to a file."""
+    payload = webhook_example(event, action)
+    issue = d.srv.issues[number]
+    payload["issue"].update(
+        number=number, title=issue["title"], body=issue["body"], user=issue["user"],
+        created_at=issue["created_at"], updated_at=issue["updated_at"], labels=issue["labels"],
+        author_association=issue["author_association"], state=issue["state"],
+    )  # fmt: skip
+    payload["issue"].pop("pull_request", None)
+    if comment:
+        payload["comment"].update(comment)
+    path = d.tmp / f"{event}.{action}.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return path
 
 
 def open_desk(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:

@@ -18,6 +18,7 @@ from tracker.model import (
     Action,
     CloseTicket,
     Comment,
+    DeleteComment,
     EditComment,
     OpenIncident,
     Plan,
@@ -84,6 +85,11 @@ class FakeHub:
             Comment(c.id, c.author, body, c.created_at) if c.id == comment_id else c
             for c in comments
         ]
+
+    def delete_comment(self, number: int, comment_id: int) -> None:
+        self._write("delete", number, comment_id)
+        comments = self.tickets[number].comments
+        comments[:] = [c for c in comments if c.id != comment_id]
 
     def find_marked_comment(self, number: int, key: str) -> Comment | None:
         for c in self.tickets[number].comments:
@@ -217,6 +223,23 @@ def test_edit_comment_keeps_the_marker(local: LocalHub, store: Ledger) -> None:
     apply_plan(Plan((EditComment(1, "status", posted.id, "new"),)), local, store=store)
     assert store.ticket(1).comments[0].body == marker("status") + "\nnew"
     assert local.find_marked_comment(1, "status") is not None
+
+
+def test_a_copy_is_deleted_and_the_ledger_forgets_it(local: LocalHub, store: Ledger) -> None:
+    kept = local.post_comment(1, marker("ack") + "\nbody")
+    copy = local.post_comment(1, marker("ack") + "\nbody")
+    report = apply_plan(Plan((DeleteComment(1, "ack", copy.id),)), local, store=store, run_id="r1")
+    assert report.lines() == [f"#1 delete_comment: deleted comment {copy.id} [ack]"]
+    assert [c.id for c in store.ticket(1).comments] == [kept.id]
+    assert [(a["kind"], a["detail"]["comment_id"]) for a in store.actions(run_id="r1")] == [
+        ("delete_comment", copy.id)
+    ]
+    hub = FakeHub()
+    posted = [hub.post_comment(2, marker("ack") + "\nbody") for _ in range(2)]
+    apply_plan(Plan((DeleteComment(2, "ack", posted[1].id),)), hub, dry_run=True)
+    assert len(hub.tickets[2].comments) == 2  # a dry run deletes nothing
+    apply_plan(Plan((DeleteComment(2, "ack", posted[1].id),)), hub)
+    assert hub.tickets[2].comments == [posted[0]]
 
 
 def test_reopen(local: LocalHub, store: Ledger) -> None:

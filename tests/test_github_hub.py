@@ -172,6 +172,18 @@ def test_post_and_edit_comment(srv: FakeGitHub, hub: GitHubHub) -> None:
     assert hub.stats.writes == 2
 
 
+def test_delete_a_comment_once_and_a_comment_already_gone(srv: FakeGitHub, hub: GitHubHub) -> None:
+    kept = hub.post_comment(1, f"{marker('esc:response:0:0')}\nsaid")
+    copy = hub.post_comment(1, f"{marker('esc:response:0:0')}\nsaid")
+    hub.remember_comments(1, [kept, copy])
+    hub.delete_comment(1, copy.id)
+    assert copy.id not in srv.comments and kept.id in srv.comments
+    hub.delete_comment(1, copy.id)  # another run deleted it first: the same outcome
+    assert srv.count("DELETE", f"/issues/comments/{copy.id}") == 2
+    assert hub.find_marked_comment(1, "esc:response:0:0") == kept
+    assert srv.server_errors == []
+
+
 def test_close_with_a_reason_and_reopen(srv: FakeGitHub, hub: GitHubHub) -> None:
     hub.close(1, "not_planned")
     assert srv.issues[1]["state"] == "closed"

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fakegithub import FakeGitHub, webhook_example
 from github_desk import T0, Desk, open_desk, says
+from github_desk import event_payload as _payload
 
 from tracker.ledger import Ledger
 from tracker.protocol import marker
@@ -125,23 +126,6 @@ def test_labels_sync_creates_the_catalogue_once(desk: Desk) -> None:
 
 
 # --------------------------------------------------------------------------- event mode
-
-
-def _payload(d: Desk, event: str, action: str, number: int, **comment: Any) -> Path:
-    """A real webhook example, pointed at ``number`` on the fake repository."""
-    payload = webhook_example(event, action)
-    issue = d.srv.issues[number]
-    payload["issue"].update(
-        number=number, title=issue["title"], body=issue["body"], user=issue["user"],
-        created_at=issue["created_at"], updated_at=issue["updated_at"], labels=issue["labels"],
-        author_association=issue["author_association"], state=issue["state"],
-    )  # fmt: skip
-    payload["issue"].pop("pull_request", None)
-    if comment:
-        payload["comment"].update(comment)
-    path = d.tmp / f"{event}.{action}.json"
-    path.write_text(json.dumps(payload), encoding="utf-8")
-    return path
 
 
 def test_issues_opened_grades_that_ticket_within_a_few_reads(desk: Desk) -> None:

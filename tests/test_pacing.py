@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tracker.model import OpenIncident, Plan, PostComment, SetAssignees, SetLabels, Ticket
+from tracker.model import DeleteComment, OpenIncident, Plan, PostComment, SetAssignees, SetLabels, Ticket
 from tracker.pacing import effects, pace, record_writes, spent_in_hour, writes_of
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -30,6 +30,8 @@ def test_writes_and_effects_are_counted_per_action() -> None:
     incident = OpenIncident("k", "Outage", "body @carol", ("incident",), (1, 2), "see #0")
     e = effects([*acts, incident])
     assert e.as_dict() == {"tickets": 2, "comments": 4, "mentions": 3, "writes": 4 + 3}
+    copy = DeleteComment(3, "esc:3", 900)  # a copy another run posted: deleting it is a write
+    assert effects([copy]).as_dict() == {"tickets": 1, "comments": 0, "mentions": 0, "writes": 1}
 
 
 def test_a_plan_within_budget_is_kept_whole() -> None:

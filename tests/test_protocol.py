@@ -182,3 +182,24 @@ def test_a_signature_copied_into_the_text_does_not_count(text: str) -> None:
     assert proto.has_signature(body, "grade=major")
     assert not proto.has_signature(body, "grade=minor")
     assert not proto.has_signature(forged + "\n" + forged, "grade=minor")
+
+
+def test_parts_said_elsewhere_are_dropped_and_one_left_has_its_plain_key() -> None:
+    key, body = proto.join_parts([("esc:response:0:0", "late"), ("remind:x", "soon"), (proto.STATUS, "table")])
+    whole = proto.with_marker(key, body)
+    rest, left = proto.drop_parts(whole, {"esc:response:0:0", proto.STATUS})
+    assert (rest, left) == ("remind:x", proto.with_marker("remind:x", "soon"))
+    two, both = proto.drop_parts(whole, {proto.STATUS})
+    assert proto.split_parts(two, both) == {"esc:response:0:0": "late", "remind:x": "soon"}
+
+
+def test_the_notices_given_are_read_only_from_their_own_line_in_the_status() -> None:
+    record = proto.notice_record({"esc:response:0:0", "denied:7", proto.STATUS, "incident-link:k"})
+    sig = proto.signature("shown")
+    status = proto.with_marker(proto.STATUS, f"{sig}\n{record}\ntable")
+    assert proto.notices_given(status) == {"esc:response:0:0", "denied:7"}
+    assert proto.notices_given(proto.with_marker(proto.STATUS, f"{sig}\ntable")) is None  # written before records
+    assert proto.notices_given(proto.with_marker(proto.STATUS, f"{sig}\ntable\n{record}")) is None
+    assert proto.notices_given(proto.with_marker(proto.STATUS, f"{record}\n{sig}\ntable")) is None
+    many = {f"denied:{i}" for i in range(proto.MAX_NOTICES + 5)}
+    assert len(proto.kept_notices(many)) == proto.MAX_NOTICES

@@ -19,6 +19,7 @@ from tracker.ledger import Ledger
 from tracker.model import (
     Action,
     CloseTicket,
+    DeleteComment,
     EditComment,
     OpenIncident,
     Plan,
@@ -44,6 +45,7 @@ _KINDS: dict[type, str] = {
     SetAssignees: "set_assignees",
     PostComment: "post_comment",
     EditComment: "edit_comment",
+    DeleteComment: "delete_comment",
     OpenIncident: "open_incident",
     CloseTicket: "close",
     ReopenTicket: "reopen",
@@ -126,6 +128,8 @@ def apply_plan(
             applied += 1
             if not dry_run:
                 _record(store, run_id, at, action, step, outcome)
+                if store is not None and isinstance(action, DeleteComment):
+                    store.delete_comment(action.comment_id)  # no list of changes shows a deletion
         else:
             skipped += 1
         outcomes.append((action, outcome))
@@ -142,6 +146,10 @@ def _apply_one(action: Action, step: _Step) -> str:
             return _post_comment(action, step)
         case EditComment():
             return _edit_comment(action, step)
+        case DeleteComment():
+            step.write(step.hub.delete_comment, action.number, action.comment_id)
+            return _say(step, f"delete comment {action.comment_id} [{action.key}]",
+                        f"deleted comment {action.comment_id} [{action.key}]")  # fmt: skip
         case OpenIncident():
             return _open_incident(action, step)
         case CloseTicket():

@@ -85,13 +85,13 @@ def clock_comments(p: Prepared, view: TicketView, h: History, ctx: Context) -> C
         command = next((s[8:] for s in spec.stop if s.startswith("command:")), "report")
         mention = ctx.mentions(spec.stop_by, n)
         due = format_time(c.due)
-        if switches.todo and due_item_key(c.id) not in p.bot_comments:
+        if switches.todo and not p.has_said(due_item_key(c.id)):
             item = msg.render(loc, "due_item", clock=c.name, due=due, checklist=list(c.checklist),
                               command=command, mention=mention)  # fmt: skip
             out.append(PostComment(n, due_item_key(c.id), item))
         # One reminder as the deadline nears; at or after it the escalation speaks instead.
         reminds = switches.reminders and c.status == "at_risk" and now < epoch(c.due)
-        if reminds and reminder_key(c.id) not in p.bot_comments:
+        if reminds and not p.has_said(reminder_key(c.id)):
             reminder = msg.render(loc, "due_reminder", clock=c.name, due=due,
                                   command=command, mention=mention)  # fmt: skip
             out.append(PostComment(n, reminder_key(c.id), reminder))
@@ -108,11 +108,11 @@ def _escalation_key(p: Prepared, e: Escalation, c: ClockView) -> str | None:
     plain = escalation_key(e.clock, e.cycle, e.step)
     said = p.bot_comments.get(plain)
     if said is None:
-        return plain
+        return None if plain in p.given else plain
     if epoch(said.created_at) >= epoch(e.at):
         return None
     again = escalation_key(e.clock, e.cycle, e.step, epoch(c.due))
-    return None if again in p.bot_comments else again
+    return None if p.has_said(again) else again
 
 
 def _told_since_last_word(p: Prepared, ctx: Context) -> set[str] | None:

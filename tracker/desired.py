@@ -23,6 +23,8 @@ from tracker.labels import category_label, grade_label, type_label
 from tracker.model import (
     Action,
     CloseTicket,
+    Comment,
+    DeleteComment,
     EditComment,
     PostComment,
     ReopenTicket,
@@ -37,11 +39,16 @@ from tracker.protocol import (
     bad_rating_key,
     close_blocked_key,
     denied_key,
+    drop_parts,
     has_signature,
+    kept_notices,
     kind_of,
     low_rating_key,
+    marker_key,
     needs_info_key,
+    notice_record,
     part_body,
+    parts_of,
     rate_request_key,
     replace_parts,
     signature,
@@ -81,7 +88,8 @@ def desire(p: Prepared, view: TicketView, h: History, ctx: Context) -> Desired:
     people = desired_assignees(p, view, h, ctx, assignable=assignable)
     comments = desired_comments(p, view, h, ctx, is_open=is_open)
     loud, replies = replies_to_the_actor(p, view, h, ctx, comments.comments)
-    status = status_comment(p, view, h, ctx, replies)
+    new = [part for c in (*change.comments, *loud, *replies) for part in parts_of(c.key)]
+    status = status_comment(p, view, h, ctx, replies, p.given | set(new))
 
     actions: list[Action] = []
     notes = list(change.notes)
@@ -94,6 +102,8 @@ def desire(p: Prepared, view: TicketView, h: History, ctx: Context) -> Desired:
         actions.append(people)
     if change.action is not None:
         actions.append(change.action)
+    edited = status.comment_id if isinstance(status, EditComment) else None
+    actions.extend(a for a in duplicate_comments(p) if a.comment_id != edited)  # its edit drops them
     actions.extend(change.comments)
     actions.extend(loud)
     if isinstance(status, PostComment):
@@ -106,7 +116,7 @@ def desire(p: Prepared, view: TicketView, h: History, ctx: Context) -> Desired:
 
 def _unposted(p: Prepared, comments: list[PostComment]) -> tuple[PostComment, ...]:
     """The comments not yet on the ticket (the grader's own comment with that key)."""
-    return tuple(c for c in comments if c.key not in p.bot_comments)
+    return tuple(c for c in comments if not p.has_said(c.key))
 
 
 def _is_low(h: History, ctx: Context) -> bool:
@@ -395,15 +405,45 @@ def _commented_at(p: Prepared, ctx: Context, at: float) -> set[str]:
     }
 
 
+# --------------------------------------------------------------------------- duplicates
+
+
+def duplicate_comments(p: Prepared) -> tuple[DeleteComment | EditComment, ...]:
+    """The grader's comments that say again what an older one of its comments says (two runs
+    at once both posted it): deleted, or, when a comment says something else too, edited to
+    say only that. The oldest stays, so every run agrees which one that is."""
+    n = p.ticket.number
+    out: list[DeleteComment | EditComment] = []
+    for comment, said in p.duplicates:
+        key = marker_key(comment.body) or ""
+        if said >= set(parts_of(key)):
+            out.append(DeleteComment(n, key, comment.id))
+        else:
+            rest, body = drop_parts(comment.body, said)
+            out.append(EditComment(n, rest, comment.id, body))
+    return tuple(out)
+
+
+def _unrepeated(p: Prepared, comment: Comment) -> str:
+    """``comment``'s body without the parts an older comment of the grader's says too."""
+    said = next((parts for c, parts in p.duplicates if c.id == comment.id), frozenset())
+    return drop_parts(comment.body, said)[1] if said else comment.body
+
+
 # --------------------------------------------------------------------------- status
 
 
 def status_comment(
-    p: Prepared, view: TicketView, h: History, ctx: Context, replies: tuple[PostComment, ...] = ()
+    p: Prepared,
+    view: TicketView,
+    h: History,
+    ctx: Context,
+    replies: tuple[PostComment, ...] = (),
+    notices: frozenset[str] = frozenset(),
 ) -> PostComment | EditComment | None:
-    """One status comment per ticket, edited only when what it shows changes or a reply to
+    """One status comment per ticket, edited only when what it shows changes, a reply to
     the person who just acted is said in it (a new status comment: the caller posts the
-    replies with it)."""
+    replies with it), or it does not yet record a notice of ``notices`` as given."""
     cfg = ctx.cfg
     n = p.ticket.number
     shown: list[ClockView] = []
@@ -417,10 +457,12 @@ def status_comment(
     sig_src = repr((h.grade, view.final_grade, owner, view.paused, ctx.locale,
                     [(c.id, c.cycle, c.status, int(epoch(c.due))) for c in shown]))  # fmt: skip
     existing = p.bot_comments.get(STATUS)
-    if existing is not None and has_signature(part_body(existing.body, STATUS), sig_src):
+    record = kept_notices(notices)
+    recorded = record <= (p.recorded or frozenset())
+    if existing is not None and recorded and has_signature(part_body(existing.body, STATUS), sig_src):
         if not replies:
             return None
-        key, whole = replace_parts(existing.body, [(r.key, r.body) for r in replies], last=STATUS)
+        key, whole = replace_parts(_unrepeated(p, existing), [(r.key, r.body) for r in replies], last=STATUS)
         return EditComment(n, key, existing.id, whole)
     loc = ctx.locale
     grade_name = cfg.grade_by_id[h.grade].label(loc)
@@ -430,11 +472,11 @@ def status_comment(
          "due": format_time(c.due), "status": msg.clock_status(loc, c.status)}
         for c in shown
     ]  # fmt: skip
-    body = signature(sig_src) + "\n" + msg.render(
+    body = signature(sig_src) + "\n" + notice_record(record) + "\n" + msg.render(
         loc, "status", grade=grade_name, final=final, owner=owner, paused=view.paused, clocks=rows
     )
     if existing is None:
         return PostComment(n, STATUS, body)
     said = [(r.key, r.body) for r in replies] + [(STATUS, body)]  # with other things, once
-    key, whole = replace_parts(existing.body, said, last=STATUS)
+    key, whole = replace_parts(_unrepeated(p, existing), said, last=STATUS)
     return EditComment(n, key, existing.id, whole)

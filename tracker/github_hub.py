@@ -598,6 +598,11 @@ class GitHubHub:
     def edit_comment(self, number: int, comment_id: int, body: str) -> None:
         self._request("PATCH", f"{self._base}/issues/comments/{comment_id}", body={"body": body})
 
+    def delete_comment(self, number: int, comment_id: int) -> None:
+        """Delete a comment (a 404: another run deleted it first, which is the same outcome)."""
+        self._request("DELETE", f"{self._base}/issues/comments/{comment_id}", ok_statuses=(404,))
+        self.forget_comment(comment_id)
+
     def find_marked_comment(self, number: int, key: str) -> Comment | None:
         """The bot's own comment on ``number`` starting with ``marker(key)`` (all pages read).
 

@@ -25,6 +25,10 @@ class Hub(Protocol):
 
     def edit_comment(self, number: int, comment_id: int, body: str) -> None: ...
 
+    def delete_comment(self, number: int, comment_id: int) -> None:
+        """Delete the bot's own comment ``comment_id`` on ``number``; one already gone is fine."""
+        ...
+
     def find_marked_comment(self, number: int, key: str) -> Comment | None:
         """The bot's own comment on ``number`` that starts with the marker of ``key``, if any.
 

@@ -59,6 +59,10 @@ class LocalHub:
                 "it may have been deleted, the next run will post it again"
             )
 
+    def delete_comment(self, number: int, comment_id: int) -> None:
+        if self.store.delete_comment(comment_id):
+            self.store.touch(number, self.now())
+
     def find_marked_comment(self, number: int, key: str) -> Comment | None:
         return self.store.comment_by_marker(number, key, self.bot_login)
 

@@ -102,6 +102,16 @@ class EditComment:
 
 
 @dataclass(frozen=True, slots=True)
+class DeleteComment:
+    """Delete the grader's own comment ``comment_id``: everything it says (``key``) an older
+    comment of the grader's says too (two runs at once both posted it)."""
+
+    number: int
+    key: str
+    comment_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class OpenIncident:
     """Create the incident ticket for ``key`` and link ``members`` to it.
 
@@ -131,7 +141,14 @@ class ReopenTicket:
 
 
 Action = (
-    SetLabels | SetAssignees | PostComment | EditComment | OpenIncident | CloseTicket | ReopenTicket
+    SetLabels
+    | SetAssignees
+    | PostComment
+    | EditComment
+    | DeleteComment
+    | OpenIncident
+    | CloseTicket
+    | ReopenTicket
 )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from tracker.model import (
     Action,
     CloseTicket,
+    DeleteComment,
     EditComment,
     OpenIncident,
     Plan,
@@ -55,7 +56,7 @@ def writes_of(action: Action) -> int:
             return (1 if action.add else 0) + len(action.remove)
         case SetAssignees():
             return (1 if action.add else 0) + (1 if action.remove else 0)
-        case PostComment() | EditComment() | CloseTicket() | ReopenTicket():
+        case PostComment() | EditComment() | DeleteComment() | CloseTicket() | ReopenTicket():
             return 1
         case OpenIncident():
             return 1 + len(action.members)

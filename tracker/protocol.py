@@ -5,7 +5,9 @@ key says what the comment is (``status``, ``esc:response:0:1`` ...) so it is nev
 twice. An incident ticket's body starts with the marker ``incident:KEY`` followed by a
 ``<!-- tracker-data … -->`` block holding the incident's group, tier, grade and facts, and a
 marked comment can carry such a block too (the text staff approved for the knowledge base).
-The status comment carries ``<!-- sig:... -->``, a digest of what it shows.
+The status comment carries ``<!-- sig:... -->``, a digest of what it shows, and on the line
+after it a data block recording the notices given on its ticket (so one a person deleted is
+known to have been given by a run whose ledger never saw it).
 
 Nothing copied into these can end them early or forge them: a key is percent-encoded
 wherever it holds a character outside a small safe set (so never ``-->``); a data block is
@@ -165,6 +167,15 @@ def replace_parts(body: str, new: list[tuple[str, str]], *, last: str | None = N
     return joined, with_marker(joined, text)
 
 
+def drop_parts(body: str, keys: set[str] | frozenset[str]) -> tuple[str, str]:
+    """A comment's (marker key, whole body) without its parts ``keys`` (said elsewhere too)."""
+    whole = marker_key(body)
+    parts = split_parts(whole, body) if whole else {}
+    kept = [(key, text) for key, text in parts.items() if key not in keys]
+    joined, text = join_parts(kept)
+    return joined, with_marker(joined, text)
+
+
 def with_marker(key: str, body: str) -> str:
     """``body`` starting with ``marker(key)`` on its own line (added when missing)."""
     head = marker(key)
@@ -259,9 +270,16 @@ def read_data(body: str) -> dict[str, Any]:
     read, by a JSON decoder that knows where the object ends.
     """
     lines = body.split("\n", 2)
-    if len(lines) < 2 or marker_key(lines[0]) is None or not lines[1].startswith(DATA_PREFIX):
+    if len(lines) < 2 or marker_key(lines[0]) is None:
         return {}
-    inner = lines[1][len(DATA_PREFIX) :]
+    return _decoded_data(lines[1])
+
+
+def _decoded_data(line: str) -> dict[str, Any]:
+    """The object a data block line holds; empty when it is not one or its digest fails."""
+    if not line.startswith(DATA_PREFIX):
+        return {}
+    inner = line[len(DATA_PREFIX) :]
     data: Any
     if inner.startswith(_DATA_TAG):
         encoded, _, rest = inner[len(_DATA_TAG) :].partition(" ")
@@ -401,3 +419,42 @@ def has_signature(body: str, source: str) -> bool:
     the line right after its marker (a copy anywhere else does not count)."""
     lines = body.split("\n", 2)
     return len(lines) >= 2 and marker_key(lines[0]) is not None and lines[1] == signature(source)
+
+
+# --------------------------------------------------------------------------- notices given
+
+
+# Kinds of comment that are not notices to remember: the status comment itself, the
+# knowledge-base record (data, written again when missing) and what an incident says
+# (its own link and resolution logic decides).
+_NOT_NOTICES = frozenset({STATUS, KB_APPROVED, INCIDENT, INCIDENT_LINK, INCIDENT_RESOLVED, WORDING})
+MAX_NOTICES = 300  # keys one status comment records (past that, the last in sort order)
+
+
+def is_notice(key: str) -> bool:
+    """Whether a part key is a one-off notice whose having been given the status records."""
+    return kind_of(key) not in _NOT_NOTICES
+
+
+def kept_notices(keys: set[str] | frozenset[str]) -> frozenset[str]:
+    """The notice keys of ``keys`` one status comment records."""
+    return frozenset(sorted(k for k in keys if is_notice(k))[-MAX_NOTICES:])
+
+
+def notice_record(keys: set[str] | frozenset[str]) -> str:
+    """The status comment's embedded record of the notices given on its ticket: a data block
+    on the line after the signature, so a notice a person deleted is known to have been given
+    by a run that never saw it (its ledger rebuilt from GitHub)."""
+    return write_data({"given": sorted(kept_notices(keys))})
+
+
+def notices_given(status: str) -> frozenset[str] | None:
+    """The notice keys a status comment (its part body: marker, signature, record) records,
+    or None when it has no record or the record is damaged (its digest fails)."""
+    lines = status.split("\n", 3)
+    if len(lines) < 3 or marker_key(lines[0]) is None or not lines[1].startswith(SIGNATURE_PREFIX):
+        return None
+    given = _decoded_data(lines[2]).get("given")
+    if not isinstance(given, list) or not all(isinstance(k, str) for k in given):
+        return None
+    return frozenset(given)

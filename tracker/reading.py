@@ -20,7 +20,17 @@ from tracker.i18n import gettext
 from tracker.intake import missing_info_message, parse_body
 from tracker.labels import type_label
 from tracker.model import Comment, Event, Ticket
-from tracker.protocol import incident_key_of, linked_incident_of, marker_key, parts_of, read_data
+from tracker.protocol import (
+    STATUS,
+    incident_key_of,
+    is_notice,
+    linked_incident_of,
+    marker_key,
+    notices_given,
+    part_body,
+    parts_of,
+    read_data,
+)
 from tracker.views import Command
 
 
@@ -52,7 +62,10 @@ class Prepared:
     missing_text: str
     commands: tuple[Command, ...]
     denied: tuple[tuple[Comment, tuple[str, ...]], ...]  # a comment and the commands refused
-    bot_comments: Mapping[str, Comment]  # the grader's own comments by marker key
+    bot_comments: Mapping[str, Comment]  # the grader's own comments by marker key (the oldest)
+    duplicates: tuple[tuple[Comment, frozenset[str]], ...]  # later comments and what older ones say too
+    recorded: frozenset[str] | None  # the notices the status comment records (None: no record)
+    given: frozenset[str]  # every notice given on the ticket: on it, or recorded as given
     incident_key: str | None  # for an incident ticket: its own key
     incident_data: Mapping[str, Any]
     linked_to: str | None  # for a member: the incident it was linked to
@@ -62,9 +75,15 @@ class Prepared:
     label_events: Mapping[str, LabelEvent]
     assign_events: Mapping[str, AssignEvent]
 
+    def has_said(self, key: str) -> bool:
+        """Whether the grader said ``key`` on this ticket: its comment is there, or the status
+        records it as given (a person deleted it: not said again)."""
+        return key in self.bot_comments or key in self.given
+
 
 class _Comments(NamedTuple):
     bot_comments: dict[str, Comment]
+    duplicates: tuple[tuple[Comment, frozenset[str]], ...]
     commands: tuple[Command, ...]
     denied: tuple[tuple[Comment, tuple[str, ...]], ...]
     linked_to: str | None
@@ -81,6 +100,8 @@ class _Intake(NamedTuple):
 def prepare(ticket: Ticket, ctx: Context) -> Prepared:
     cfg = ctx.cfg
     comments = _read_comments(ticket, ctx)
+    status = comments.bot_comments.get(STATUS)
+    recorded = notices_given(part_body(status.body, STATUS)) if status is not None else None
     incident_key = None
     incident_data: dict[str, Any] = {}
     # Only the configured bot's tickets and comments are the grader's own: another app's
@@ -111,6 +132,9 @@ def prepare(ticket: Ticket, ctx: Context) -> Prepared:
         commands=comments.commands,
         denied=comments.denied,
         bot_comments=comments.bot_comments,
+        duplicates=comments.duplicates,
+        recorded=recorded,
+        given=frozenset(k for k in comments.bot_comments if is_notice(k)) | (recorded or frozenset()),
         incident_key=incident_key,
         incident_data=incident_data,
         linked_to=comments.linked_to,
@@ -123,16 +147,30 @@ def prepare(ticket: Ticket, ctx: Context) -> Prepared:
 
 
 def _read_comments(ticket: Ticket, ctx: Context) -> _Comments:
-    """The grader's own comments by key, staff commands, and commands refused to others."""
+    """The grader's own comments by key, staff commands, and commands refused to others.
+
+    Of two grader comments saying one thing (two runs at once both posted it), the older
+    (lower id) is the one that counts; the later is listed in ``duplicates``.
+    """
     bot_comments: dict[str, Comment] = {}
+    duplicates: list[tuple[Comment, frozenset[str]]] = []
     commands: list[Command] = []
     denied: list[tuple[Comment, tuple[str, ...]]] = []
     linked_to = None
+    for comment in sorted(ticket.comments, key=lambda c: c.id):
+        if not ctx.is_grader(comment.author):
+            continue
+        key = marker_key(comment.body)
+        parts = parts_of(key) if key else ()
+        said = frozenset(part for part in parts if part in bot_comments)
+        if said:
+            duplicates.append((comment, said))
+        for part in parts:
+            bot_comments.setdefault(part, comment)
     for comment in ticket.comments:
         if ctx.is_bot(comment.author, comment.is_bot):
             key = marker_key(comment.body) if ctx.is_grader(comment.author) else None
             for part in parts_of(key) if key else ():
-                bot_comments.setdefault(part, comment)
                 linked = linked_incident_of(part)
                 if linked is not None:
                     linked_to = linked
@@ -144,7 +182,7 @@ def _read_comments(ticket: Ticket, ctx: Context) -> _Comments:
             commands.extend(found)
         else:
             denied.append((comment, tuple(f"/{cmd.name}" for cmd in found)))
-    return _Comments(bot_comments, tuple(commands), tuple(denied), linked_to)
+    return _Comments(bot_comments, tuple(duplicates), tuple(commands), tuple(denied), linked_to)
 
 
 def _commands_in(comment: Comment, ctx: Context) -> list[Command]:

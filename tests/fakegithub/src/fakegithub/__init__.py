@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .fixtures import contracts_path, webhook_actions, webhook_example, webhook_examples
 from .openapi import ContractViolation, OpenAPIContract, load_contract
-from .server import BOT_LOGIN, SERVED_OPERATIONS, FakeGitHub, FaultKind, Recorded
+from .server import BOT_LOGIN, SERVED_OPERATIONS, FakeGitHub, FaultKind, Recorded, WriteGate
 
 __all__ = [
     "BOT_LOGIN",
@@ -24,6 +24,7 @@ __all__ = [
     "FaultKind",
     "OpenAPIContract",
     "Recorded",
+    "WriteGate",
     "contracts_path",
     "load_contract",
     "webhook_actions",

@@ -7,8 +7,9 @@ pagination of api.github.com, so tests can drive the real PyGithub client (or pl
 ``urllib``) against it without patching anything.
 
 Besides the state, the fake records every request (`FakeGitHub.requests`), counts
-writes, meters a primary rate limit, and injects faults on demand (`FakeGitHub.inject`,
-`FakeGitHub.fail_after_writes`).
+writes, meters a primary rate limit, injects faults on demand (`FakeGitHub.inject`,
+`FakeGitHub.fail_after_writes`) and holds a write at the door while another client works
+(`FakeGitHub.hold_next_write`).
 
 Conventions that are easy to miss:
 
@@ -115,6 +116,18 @@ class _Fault:
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in ("*", method)) and self.pattern.search(path) is not None
+
+
+@dataclass
+class WriteGate:
+    """A write request held before it is performed (see `FakeGitHub.hold_next_write`):
+    ``reached`` is set when it arrives; it goes on once `open` is called."""
+
+    reached: threading.Event = field(default_factory=threading.Event)
+    opened: threading.Event = field(default_factory=threading.Event)
+
+    def open(self) -> None:
+        self.opened.set()
 
 
 @dataclass
@@ -487,6 +500,7 @@ class FakeGitHub:
         self._faults: list[_Fault] = []
         self._write_budget: int | None = None
         self._drop_last_write = False
+        self._gates: list[WriteGate] = []
         self._request_counter = 0
         self._created_at = "2024-01-15T08:00:00Z"
         self._routes = self._build_routes()
@@ -531,6 +545,9 @@ class FakeGitHub:
         if httpd is None:
             return
         self._stopping.set()
+        with self._lock:
+            for gate in self._gates:
+                gate.open()
         httpd.shutdown()
         httpd.close_open_connections()
         httpd.server_close()
@@ -1176,6 +1193,24 @@ class FakeGitHub:
             self._faults.clear()
             self._write_budget = None
 
+    def hold_next_write(self) -> WriteGate:
+        """Hold the next write request (any client's) before it is performed, until the
+        gate returned is opened: another client can read and write meanwhile, as a second
+        run does while the first is between its reads and its writes."""
+        gate = WriteGate()
+        with self._lock:
+            self._gates.append(gate)
+        return gate
+
+    def _wait_at_gate(self, method: str) -> None:
+        if method not in WRITE_METHODS:
+            return
+        with self._lock:
+            gate = self._gates.pop(0) if self._gates else None
+        if gate is not None:
+            gate.reached.set()
+            gate.opened.wait(timeout=60)
+
     def fail_after_writes(self, n: int | None, *, answer_last: bool = True) -> None:
         """After ``n`` more state-changing writes, refuse every write with 500 (unperformed).
 
@@ -1320,6 +1355,7 @@ class FakeGitHub:
                 body_json = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
                 body_error = _HTTPError(400, {"message": "Problems parsing JSON", "documentation_url": DOCS})
+        self._wait_at_gate(method)
         with self._lock:
             self._request_counter += 1
             same = [m for m in self._match(segments) if m[0].method == method]
