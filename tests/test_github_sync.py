@@ -190,7 +190,9 @@ def test_a_damaged_ledger_is_rebuilt(desk: Desk) -> None:
     result = desk.sync()
     assert result.code == 0, result.err
     assert result.json["issues"] == 1
-    assert "starting a fresh one" in result.err
+    assert "was damaged (file is not a database): moved aside to ledger.db.damaged-" in result.err
+    (aside,) = desk.db.parent.glob("ledger.db.damaged-*")
+    assert aside.read_bytes() == b"this is not sqlite" * 100
 
 
 def test_a_local_desk_is_never_overwritten(desk: Desk) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.errors import NotFound, StoreError
+from tracker.errors import DamagedStore, NotFound, StoreError
 from tracker.ledger import Ledger
 from tracker.ledger_schema import MIGRATIONS, SCHEMA_VERSION
 from tracker.model import Comment, Event, Ticket
@@ -117,7 +117,7 @@ def test_junk_file_is_refused_with_a_next_step(path: Path) -> None:
         Ledger(path)
 
 
-def test_damaged_pages_are_reported_when_read(path: Path) -> None:
+def test_damaged_pages_are_reported_when_opened(path: Path) -> None:
     with Ledger(path) as s:
         s.upsert_many(
             tickets=[ticket(n, body="x" * 2000) for n in range(1, 50)],
@@ -127,8 +127,8 @@ def test_damaged_pages_are_reported_when_read(path: Path) -> None:
     page = 4096
     data[2 * page : len(data) - page] = b"\xde\xad\xbe\xef" * ((len(data) - 3 * page) // 4)
     path.write_bytes(bytes(data))
-    with Ledger(path) as damaged, pytest.raises(StoreError, match=r"damaged.*Move the file aside"):
-        damaged.tickets()
+    with pytest.raises(DamagedStore, match=r"damaged \(SQLite says: Page \d+: .*\)\. Move the file aside"):
+        Ledger(path)  # quick_check when opened
 
 
 def test_missing_directory_is_reported(tmp_path: Path) -> None:

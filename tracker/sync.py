@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import StoreError, UsageError
+from tracker.errors import DamagedStore, UsageError
 from tracker.github_hub import (
     PER_PAGE,
     GitHubHub,
@@ -47,6 +47,7 @@ from tracker.github_hub import (
     parse_time,
 )
 from tracker.ledger import Ledger
+from tracker.ledger_health import SIDE_FILES, is_local_desk, move_aside
 from tracker.model import Comment, Event, Ticket
 from tracker.protocol import incident_of_body
 
@@ -128,28 +129,69 @@ def comment_for(data: dict[str, Any], bot_login: str = "") -> Comment:
 
 
 def _discard(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", *SIDE_FILES):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def open_ledger(path: str | Path, repo: str) -> Ledger:
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    """A ledger started afresh because its file could not be trusted; the next sync reads all."""
+
+    path: Path
+    why: str  # what was wrong with the file (SQLite's words, or "empty")
+    aside: Path | None  # where the damaged file was moved; None when there was nothing to keep
+
+
+def _log_rebuilt(rebuilt: Rebuilt) -> None:
+    log.warning("the ledger %s was rebuilt: %s", rebuilt.path, rebuilt.why)
+
+
+def open_ledger(path: str | Path, repo: str, *, on_rebuild: Callable[[Rebuilt], None] = _log_rebuilt) -> Ledger:
     """Open the mirror of ``repo``, starting afresh if it is unusable as a cache.
 
-    A file that SQLite or the store cannot read, one written by another sync format, or one
-    that mirrors another repository is removed and replaced by an empty ledger. A file that
-    holds tickets but was never a GitHub mirror (a local desk) is refused, never removed.
+    The ledger is only a cache of GitHub, so a damaged file (cut short, bad pages, not
+    SQLite, empty) is moved aside and replaced by an empty ledger that the next sync fills;
+    ``on_rebuild`` is told why. One written by another sync format, or mirroring another
+    repository, is replaced the same way. A file that is SQLite but not a tracker store, or
+    from a newer tracker, is refused untouched (:class:`~tracker.errors.ForeignStore`); so
+    is one that holds tickets but was never a GitHub mirror (a local desk), even damaged.
     """
     path = Path(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if str(path) == ":memory:":
+        return _mirror(Ledger(path), path, repo, on_rebuild)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size == 0 and not Path(f"{path}-wal").exists():
+        on_rebuild(Rebuilt(path, "the file was empty", None))
     try:
         store = Ledger(path)
-    except StoreError as exc:
-        if str(path) == ":memory:" or not path.exists():
-            raise
-        log.warning("the ledger %s cannot be used (%s); starting a fresh one", path, exc)
-        _discard(path)
-        return _stamp(Ledger(path), repo)
+    except DamagedStore as exc:
+        return rebuild_ledger(path, repo, exc, on_rebuild)
+    try:
+        return _mirror(store, path, repo, on_rebuild)
+    except DamagedStore as exc:
+        store.close()
+        return rebuild_ledger(path, repo, exc, on_rebuild)
+
+
+def rebuild_ledger(
+    path: str | Path, repo: str, damage: DamagedStore, on_rebuild: Callable[[Rebuilt], None] = _log_rebuilt
+) -> Ledger:
+    """Move a damaged ledger aside and start an empty one (closed by the caller beforehand).
+
+    A local desk is never moved: its store is the desk itself, not a cache.
+    """
+    path = Path(path)
+    if is_local_desk(path, META_REPO):
+        raise UsageError(
+            f"{path} holds a local desk, not a mirror of a GitHub repository, and it is damaged: {damage} "
+            "Pass another --db for the GitHub ledger."
+        )
+    aside = move_aside(path)
+    on_rebuild(Rebuilt(path, damage.reason, aside))
+    return _stamp(Ledger(path), repo)
+
+
+def _mirror(store: Ledger, path: Path, repo: str, on_rebuild: Callable[[Rebuilt], None]) -> Ledger:
     mirrored = store.get_meta(META_REPO)
     if mirrored is None:
         if store.max_number() > 0:
