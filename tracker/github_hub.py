@@ -44,6 +44,7 @@ run faults without waiting.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -236,6 +237,7 @@ class GitHubHub:
         self._clock = clock
         self._now = now
         self._last_write: float | None = None
+        self._github_now: datetime | None = None
         self._gh = Github(
             base_url=api_url.rstrip("/"),
             auth=Auth.Token(token),
@@ -282,7 +284,14 @@ class GitHubHub:
             path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
         return path.split("?", 1)[0]
 
+    def github_now(self) -> datetime | None:
+        """GitHub's clock as of the last answer (its ``Date``), None before any answer."""
+        return self._github_now
+
     def _note_headers(self, headers: dict[str, Any] | None) -> None:
+        if headers and headers.get("date"):
+            with contextlib.suppress(TypeError, ValueError):
+                self._github_now = parsedate_to_datetime(str(headers["date"])).astimezone(UTC)
         remaining = _header_int(headers, "x-ratelimit-remaining")
         if remaining is not None:
             self.stats.remaining = remaining

@@ -17,9 +17,10 @@ another past a page boundary. Page numbers are used only when a whole page share
 timestamp. Each page is written with its cursor in one transaction, so a run stopped by
 the API budget resumes where it stopped. The events walk keeps the same kind of resumable
 state (the crawl's top id and next page). The final cursor is just past the newest
-``updated_at`` seen, but never later than :data:`OVERLAP` before now: an update from the
-last minute may not be listed yet, so it is read again (and deduplicated) rather than
-missed, while a quiet repository costs one request per list.
+``updated_at`` seen, but never later than :data:`OVERLAP` before now by GitHub's clock
+(the list's ``Date``; the runner's clock may be off): an update from the last minute may
+not be listed yet, so it is read again (and deduplicated) rather than missed, while a
+quiet repository costs one request per list.
 
 The ledger is only a cache (kept between workflow runs by the Actions cache): when it is
 missing, made for another repository, or written by another sync format, :func:`open_ledger`
@@ -283,7 +284,6 @@ class _Mirror:
         self.store = store
         self.report = report
         self.bot = hub.bot_login
-        self.now = hub.now()
         self._seen: set[tuple[str, int]] = set()  # (kind, id) read in this pass: the overlap
 
     def _fresh(self, kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -296,22 +296,24 @@ class _Mirror:
                 out.append(data)
         return out
 
-    def _next_cursor(self, newest: datetime) -> datetime:
+    def _next_cursor(self, newest: datetime, listed_at: datetime | None) -> datetime:
         """Where the next walk starts: just past the newest update, unless that is recent.
 
         An update younger than :data:`OVERLAP` may not be in GitHub's lists yet, so the
         next walk reads that last minute again (deduplicated by id); anything older is
-        surely listed and is not read twice.
+        surely listed and is not read twice. "Recent" is by GitHub's clock (the ``Date`` of
+        the walk's first answer; without one, the newest update itself), never the
+        runner's, which may run ahead of it.
         """
-        return min(newest + KEYSET_STEP, self.now - OVERLAP)
+        return min(newest + KEYSET_STEP, (listed_at or newest) - OVERLAP)
 
     # -- issues
 
     def issues(self) -> None:
         cursor = _cursor(self.store, META_ISSUES)
-        newest = self._keyset(cursor, self.hub.list_issues_page, self._issue_page, META_ISSUES)
+        newest, listed_at = self._keyset(cursor, self.hub.list_issues_page, self._issue_page, META_ISSUES)
         if newest is not None:
-            self.store.set_meta(META_ISSUES, self._next_cursor(newest).isoformat())
+            self.store.set_meta(META_ISSUES, self._next_cursor(newest, listed_at).isoformat())
 
     def _issue_page(self, items: list[dict[str, Any]]) -> None:
         tickets = []
@@ -338,9 +340,9 @@ class _Mirror:
 
     def comments(self) -> None:
         cursor = _cursor(self.store, META_COMMENTS)
-        newest = self._keyset(cursor, self.hub.list_comments_page, self._comment_page, META_COMMENTS)
+        newest, listed_at = self._keyset(cursor, self.hub.list_comments_page, self._comment_page, META_COMMENTS)
         if newest is not None:
-            self.store.set_meta(META_COMMENTS, self._next_cursor(newest).isoformat())
+            self.store.set_meta(META_COMMENTS, self._next_cursor(newest, listed_at).isoformat())
 
     def _comment_page(self, items: list[dict[str, Any]]) -> None:
         rows: list[tuple[int, Comment]] = []
@@ -387,12 +389,15 @@ class _Mirror:
         fetch: Callable[[datetime | None, int], tuple[list[dict[str, Any]], bool]],
         absorb: Callable[[list[dict[str, Any]]], None],
         meta_key: str,
-    ) -> datetime | None:
-        """Walk a ``sort=updated&direction=asc&since=`` list; returns the newest time seen."""
+    ) -> tuple[datetime | None, datetime | None]:
+        """Walk a ``sort=updated&direction=asc&since=`` list; returns the newest time seen
+        and GitHub's clock when the walk started."""
         newest: datetime | None = None
+        listed_at: datetime | None = None
         page = 1
         while True:
             items, more = fetch(since, page)
+            listed_at = listed_at or self.hub.github_now()
             times = [parse_time(i.get("updated_at")) for i in items]
             stamps = [t for t in times if t is not None]
             with self.store.transaction():
@@ -409,7 +414,7 @@ class _Mirror:
                     if since is not None:  # where a stopped walk resumes
                         self.store.set_meta(meta_key, since.isoformat())
             if not full_page:
-                return newest
+                return newest, listed_at
 
     # -- events
 
