@@ -339,6 +339,8 @@ def test_a_deleted_issue_is_left_alone_and_the_others_are_graded(desk: Desk) -> 
     result = desk.run()
     assert result.code == 0, result.err
     assert "sla:breach" in desk.srv.label_names(kept)
+    desk.later(timedelta(hours=1))
+    assert desk.run().code == 0  # missing again an hour later: gone
     desk.srv.reset_counts()
     desk.later(timedelta(hours=1))
     assert desk.run().code == 0

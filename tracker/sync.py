@@ -231,13 +231,79 @@ def remember_labels(store: Ledger, names: Iterable[str]) -> None:
     store.set_meta(META_LABELS, json.dumps(sorted(set(names)), ensure_ascii=False))
 
 
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """An issue GitHub answered 404 (or 410) for, when it was expected to be there.
+
+    Suspected until it is missing again on a check at least :data:`GONE_AFTER` after the
+    first (``since``); then gone. Replica lag answers 404 for a moment, so one miss, or two
+    within seconds, never removes a live ticket.
+    """
+
+    since: datetime | None  # the first check that found it missing (None: not known)
+    gone: bool = False
+
+
+GONE_AFTER = timedelta(hours=1)
+
+
+def missing_tickets(store: Ledger) -> dict[int, Missing]:
+    """Every issue suspected or found gone, by number."""
+    raw = json.loads(store.get_meta(META_GONE) or "{}")
+    if isinstance(raw, list):  # an older ledger's list, made on one miss: suspects again
+        return {int(n): Missing(None) for n in raw}
+    return {
+        int(n): Missing(datetime.fromisoformat(m["since"]) if m.get("since") else None, bool(m.get("gone")))
+        for n, m in raw.items()
+    }
+
+
+def _keep_missing(store: Ledger, missing: dict[int, Missing]) -> None:
+    value = {
+        str(n): {"since": m.since.isoformat() if m.since else None, "gone": m.gone} for n, m in sorted(missing.items())
+    }
+    store.set_meta(META_GONE, json.dumps(value))
+
+
 def gone_tickets(store: Ledger) -> set[int]:
-    """Issues GitHub no longer has (deleted or transferred): never graded again."""
-    return set(json.loads(store.get_meta(META_GONE) or "[]"))
+    """Issues left out of grading: gone (deleted or transferred) or suspected of it.
+
+    Nothing is planned for a suspected ticket, so nothing is taken from it on a 404 that
+    does not last; :func:`recheck_missing` brings it back when GitHub has it again.
+    """
+    return set(missing_tickets(store))
 
 
-def remember_gone(store: Ledger, number: int) -> None:
-    store.set_meta(META_GONE, json.dumps(sorted(gone_tickets(store) | {number})))
+def remember_gone(store: Ledger, number: int, now: datetime) -> None:
+    """Issue ``number`` answered 404 (and again when checked): suspected gone from ``now``."""
+    missing = missing_tickets(store)
+    if number not in missing:
+        missing[number] = Missing(now)
+        _keep_missing(store, missing)
+
+
+def recheck_missing(hub: GitHubHub, store: Ledger, now: datetime, listed: Iterable[int] = ()) -> list[int]:
+    """Ask GitHub again for every suspected issue, and for a gone one a listing shows updated.
+
+    One found is live again (returned; the caller forgets what it remembered of it); one
+    still missing at least :data:`GONE_AFTER` after its first miss is gone, and is not
+    asked for again unless a listing shows it.
+    """
+    missing = missing_tickets(store)
+    shown = set(listed)
+    back: list[int] = []
+    for number, m in sorted(missing.items()):
+        if m.gone and number not in shown:
+            continue
+        if not hub.issue_gone(number):
+            del missing[number]
+            back.append(number)
+            continue
+        since = m.since or now
+        missing[number] = Missing(since, now - since >= GONE_AFTER)
+    if missing != missing_tickets(store):
+        _keep_missing(store, missing)
+    return back
 
 
 # --------------------------------------------------------------------------- sync
