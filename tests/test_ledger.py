@@ -450,3 +450,16 @@ def test_set_names_and_state(store: Ledger) -> None:
     store.set_state(1, "open", "reopened", closed_at + timedelta(hours=1))
     got = store.ticket(1)
     assert (got.state, got.closed_at, store.state_reason(1)) == ("open", None, "reopened")
+
+
+def test_a_damaged_file_is_moved_aside_with_its_side_files_keeping_only_the_newest(path: Path) -> None:
+    from tracker.ledger_health import move_aside
+
+    for n, when in enumerate((T0, T0 + timedelta(hours=1))):
+        path.write_bytes(b"damaged %d" % n)
+        Path(f"{path}-wal").write_bytes(b"log %d" % n)
+        aside = move_aside(path, when)
+        assert not path.exists() and not Path(f"{path}-wal").exists()
+    assert aside.name == "desk.db.damaged-20240501T090000Z"
+    assert sorted(p.name for p in path.parent.iterdir()) == [aside.name, f"{aside.name}-wal"]
+    assert (aside.read_bytes(), Path(f"{aside}-wal").read_bytes()) == (b"damaged 1", b"log 1")
