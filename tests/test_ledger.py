@@ -463,3 +463,15 @@ def test_a_damaged_file_is_moved_aside_with_its_side_files_keeping_only_the_newe
     assert aside.name == "desk.db.damaged-20240501T090000Z"
     assert sorted(p.name for p in path.parent.iterdir()) == [aside.name, f"{aside.name}-wal"]
     assert (aside.read_bytes(), Path(f"{aside}-wal").read_bytes()) == (b"damaged 1", b"log 1")
+
+
+def test_a_ledger_left_with_its_write_ahead_log_by_a_killed_process_opens(path: Path, tmp_path: Path) -> None:
+    """The file alone is stale (even empty of tables): what is in its -wal still counts."""
+    with Ledger(path) as first:
+        first._db.execute("PRAGMA wal_autocheckpoint = 0")
+        first.upsert_many(tickets=[ticket(n, body="x" * 3000) for n in range(1, 20)])
+        copy = tmp_path / "copy.db"
+        for suffix in ("", "-wal"):  # what a kill leaves: the file and its log, never checkpointed
+            Path(f"{copy}{suffix}").write_bytes(Path(f"{path}{suffix}").read_bytes())
+    with Ledger(copy) as again:
+        assert again.count() == 19

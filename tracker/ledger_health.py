@@ -73,9 +73,14 @@ def _sound_header(head: bytes) -> bool:
     )
 
 
-def _has_wal(path: Path) -> bool:
-    wal = Path(f"{path}-wal")
-    return wal.exists() and wal.stat().st_size > 0
+def _has_log(path: Path) -> bool:
+    """A write-ahead log or rollback journal beside the file: SQLite finishes (or undoes) the
+    last writes from it on open, so the file alone may look short or stale until then."""
+    for suffix in ("-wal", "-journal"):
+        log = Path(f"{path}{suffix}")
+        if log.exists() and log.stat().st_size > 0:
+            return True
+    return False
 
 
 def _header_fault(path: Path) -> str | None:
@@ -89,8 +94,8 @@ def _header_fault(path: Path) -> str | None:
     page = 65536 if page == 1 else page
     if page < 512 or page & (page - 1) or not _sound_header(head):
         return "the file's header is not sound"
-    if _has_wal(path):
-        return None  # a checkpoint the write-ahead log will finish may leave the file short
+    if _has_log(path):
+        return None
     if size % page:
         return f"its {size} bytes are not a whole number of {page}-byte pages: the file was cut short"
     pages = int.from_bytes(head[28:32], "big")
@@ -122,6 +127,8 @@ def inspect(path: str | Path) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if _has_log(path):
+            return  # the file alone is not the whole store: opening it decides (quick_check)
         raise damaged(str(path), exc) from exc
     if version > SCHEMA_VERSION:
         raise ForeignStore(
