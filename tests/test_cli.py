@@ -95,6 +95,23 @@ def test_bad_config_stops_with_file_key_and_fault(desk: Path, spoil, message: st
     assert not (desk / "tracker.db").exists()  # nothing was touched
 
 
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda s: s["thresholds"].update(payments={"ordinary": 2}),
+         "tracker.yml: surge.thresholds.payments: group 'payments' is not a value of problem_class "
+         "(security, key, routine)"),
+        (lambda s: s.update(grade={"Key": "major"}),
+         "tracker.yml: surge.grade.Key: group 'Key' is not a value of problem_class (security, key, routine)"),
+    ],
+)  # fmt: skip
+def test_a_surge_for_a_group_that_cannot_exist_is_refused(tmp_path: Path, spoil, message: str) -> None:
+    assert run(["init", "--preset", "online", "--adopted", "2026-01-01"], tmp_path)[0] == 0
+    _edit_policy(tmp_path, lambda d: spoil(d["surge"]))
+    code, out, err = run(["validate"], tmp_path)
+    assert (code, out, err) == (2, "", f"error: {message}\n")
+
+
 def _edit_policy(desk: Path, change: Any) -> None:
     """Change the desk's tracker.yml as data: ``change`` edits the loaded mapping in place."""
     data = yaml.safe_load((desk / "tracker.yml").read_text())

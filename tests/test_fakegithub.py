@@ -7,6 +7,7 @@ the grader's adapter sees here are the shapes api.github.com documents.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import threading
 import time
@@ -632,9 +633,10 @@ def test_rate_limit_headers_on_every_answer(srv: FakeGitHub, gh: Github) -> None
         assert headers["x-ratelimit-limit"] == "5000"
         assert headers["x-ratelimit-resource"] == "core"
         assert int(headers["x-ratelimit-used"]) == 5000 - seen[-1]
-        assert int(headers["x-ratelimit-reset"]) > time.time()
+        assert int(headers["x-ratelimit-reset"]) > srv.now().timestamp()  # on the server clock, like Date
         assert headers["x-github-api-version-selected"] == "2022-11-28"
     assert seen == [4999, 4998, 4997]  # the 404 counts too
+    assert email.utils.parsedate_to_datetime(headers["date"]) == srv.now()  # the server clock
     _, headers, body = call(srv, "GET", "/rate_limit")
     assert headers["x-ratelimit-remaining"] == "4997"  # /rate_limit is free
     assert body["resources"]["core"] == body["rate"]

@@ -271,6 +271,49 @@ def test_a_retry_after_longer_than_the_budget_stops_the_run(srv: FakeGitHub, hub
     assert srv.comments == {}
 
 
+@pytest.mark.parametrize(("kind", "status"), [("429", 429), ("secondary_limit", 403)])
+def test_a_rate_limit_naming_no_time_is_retried_with_exponential_backoff(
+    srv: FakeGitHub, hub: GitHubHub, time: Recorder, kind: str, status: int
+) -> None:
+    srv.inject(method="POST", path=r"/comments$", kind=kind, retry_after=None, times=3)  # type: ignore[arg-type]
+    hub.post_comment(1, f"{marker('status')}\nhello")
+    assert time.sleeps == [1.0, 2.0, 4.0]
+    assert len(srv.comments) == 1
+    assert hub.stats.failures == [f"{status} (secondary rate limit)"] * 3
+    assert [r.status for r in srv.requests if r.method == "POST"] == [status, status, status, 201]
+
+
+def test_a_rate_limit_naming_no_time_gives_up_within_the_retry_budget(
+    srv: FakeGitHub, make_hub, time: Recorder  # type: ignore[no-untyped-def]
+) -> None:
+    hub = make_hub(retry_budget=10.0, max_attempts=10)
+    srv.inject(method="GET", path=r"/issues/1$", kind="429", retry_after=None, times=10)
+    with pytest.raises(GitHubUnavailable, match=r"GitHub answered 429 \(secondary rate limit\) four times over 7 s \(GET"):
+        hub.get_issue(1)
+    assert time.sleeps == [1.0, 2.0, 4.0]
+
+
+def test_a_used_up_primary_limit_waits_for_its_reset_on_githubs_clock(
+    srv: FakeGitHub, hub: GitHubHub, time: Recorder
+) -> None:
+    """The reset is an epoch second on GitHub's clock: counted from the answer's Date."""
+    srv.set_now(datetime(2031, 5, 1, 12, 0, tzinfo=UTC))  # far from this machine's clock
+    srv.inject(method="GET", path=r"/issues/1$", kind="429", retry_after=None, reset_in=30)
+    assert hub.get_issue(1)["number"] == 1
+    assert time.sleeps == [31.0]
+    assert hub.stats.failures == ["429 (primary rate limit)"]
+
+
+def test_a_primary_reset_past_the_retry_budget_stops_the_run_cleanly(
+    srv: FakeGitHub, hub: GitHubHub, time: Recorder
+) -> None:
+    srv.inject(method="GET", path=r"/issues/1$", kind="429", retry_after=None, reset_in=600)
+    with pytest.raises(BudgetExhausted, match=r"primary rate limit is used up \(resets at 09:10:00 UTC\)"):
+        hub.get_issue(1)
+    assert time.sleeps == []
+    assert len(srv.requests) == 1
+
+
 @pytest.mark.parametrize(("kind", "status"), [("404", 404), ("422", 422)])
 def test_client_errors_are_not_retried(srv: FakeGitHub, hub: GitHubHub, kind: str, status: int) -> None:
     srv.inject(method="PATCH", path=r"/issues/1$", kind=kind)  # type: ignore[arg-type]

@@ -241,6 +241,9 @@ def test_a_schedule_event_name_means_a_scheduled_run(desk: Desk) -> None:
         ("502", "POST", r"/issues/\d+/labels$", {"times": 1}),
         ("timeout", "GET", r"/issues/events$", {"delay": 1.5}),
         ("secondary_limit", "POST", r"/issues/\d+/comments$", {"retry_after": 1}),
+        ("secondary_limit", "POST", r"/issues/\d+/labels$", {"retry_after": None}),
+        ("429", "POST", r"/issues/\d+/comments$", {"retry_after": None, "times": 3}),
+        ("429", "GET", r"/issues$", {"retry_after": None, "reset_in": 1}),
         ("drop_after_write", "POST", r"/issues/\d+/comments$", {}),
         ("drop_after_write", "POST", r"/issues/\d+/assignees$", {}),
     ],
@@ -320,6 +323,8 @@ def test_a_deleted_issue_is_left_alone_and_the_others_are_graded(desk: Desk) -> 
     result = desk.run()
     assert result.code == 0, result.err
     assert "sla:breach" in desk.srv.label_names(kept)
+    desk.later(timedelta(hours=1))
+    assert desk.run().code == 0  # missing again an hour later: gone
     desk.srv.reset_counts()
     desk.later(timedelta(hours=1))
     assert desk.run().code == 0

@@ -190,7 +190,9 @@ def test_a_damaged_ledger_is_rebuilt(desk: Desk) -> None:
     result = desk.sync()
     assert result.code == 0, result.err
     assert result.json["issues"] == 1
-    assert "starting a fresh one" in result.err
+    assert "was damaged (file is not a database): moved aside to ledger.db.damaged-" in result.err
+    (aside,) = desk.db.parent.glob("ledger.db.damaged-*")
+    assert aside.read_bytes() == b"this is not sqlite" * 100
 
 
 def test_a_local_desk_is_never_overwritten(desk: Desk) -> None:
@@ -204,6 +206,22 @@ def test_a_local_desk_is_never_overwritten(desk: Desk) -> None:
     assert "holds a local desk" in result.err
     with sqlite3.connect(desk.db) as conn:
         assert conn.execute("SELECT title FROM tickets").fetchall() == [("local",)]
+
+
+def test_the_cursor_follows_githubs_clock_not_the_runners(desk: Desk) -> None:
+    """An update GitHub lists late (a replica behind) is still read when the runner's clock runs ahead."""
+    github_now = T0 + timedelta(hours=1)
+    desk.srv.set_now(github_now)
+    desk.ticket(created_at=github_now - timedelta(seconds=10))
+    desk.now = github_now + timedelta(minutes=10)  # the runner's clock, ten minutes ahead
+    assert desk.run().code == 0
+    late = desk.ticket(created_at=github_now - timedelta(seconds=20), title="listed late")
+    result = desk.run()
+    assert result.code == 0, result.err
+    assert result.json["sync"]["issues"] >= 1
+    with _store(desk) as store:
+        assert late in {t.number for t in store.tickets()}
+        assert store.get_meta("github.issues_cursor") == (github_now - timedelta(seconds=60)).isoformat()
 
 
 def test_open_ledger_keeps_a_matching_mirror(desk: Desk) -> None:

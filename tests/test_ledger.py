@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.errors import NotFound, StoreError
+from tracker.errors import DamagedStore, NotFound, StoreError
 from tracker.ledger import Ledger
 from tracker.ledger_schema import MIGRATIONS, SCHEMA_VERSION
 from tracker.model import Comment, Event, Ticket
@@ -117,7 +117,7 @@ def test_junk_file_is_refused_with_a_next_step(path: Path) -> None:
         Ledger(path)
 
 
-def test_damaged_pages_are_reported_when_read(path: Path) -> None:
+def test_damaged_pages_are_reported_when_opened(path: Path) -> None:
     with Ledger(path) as s:
         s.upsert_many(
             tickets=[ticket(n, body="x" * 2000) for n in range(1, 50)],
@@ -127,8 +127,8 @@ def test_damaged_pages_are_reported_when_read(path: Path) -> None:
     page = 4096
     data[2 * page : len(data) - page] = b"\xde\xad\xbe\xef" * ((len(data) - 3 * page) // 4)
     path.write_bytes(bytes(data))
-    with Ledger(path) as damaged, pytest.raises(StoreError, match=r"damaged.*Move the file aside"):
-        damaged.tickets()
+    with pytest.raises(DamagedStore, match=r"damaged \(SQLite says: Page \d+: .*\)\. Move the file aside"):
+        Ledger(path)  # quick_check when opened
 
 
 def test_missing_directory_is_reported(tmp_path: Path) -> None:
@@ -450,3 +450,28 @@ def test_set_names_and_state(store: Ledger) -> None:
     store.set_state(1, "open", "reopened", closed_at + timedelta(hours=1))
     got = store.ticket(1)
     assert (got.state, got.closed_at, store.state_reason(1)) == ("open", None, "reopened")
+
+
+def test_a_damaged_file_is_moved_aside_with_its_side_files_keeping_only_the_newest(path: Path) -> None:
+    from tracker.ledger_health import move_aside
+
+    for n, when in enumerate((T0, T0 + timedelta(hours=1))):
+        path.write_bytes(b"damaged %d" % n)
+        Path(f"{path}-wal").write_bytes(b"log %d" % n)
+        aside = move_aside(path, when)
+        assert not path.exists() and not Path(f"{path}-wal").exists()
+    assert aside.name == "desk.db.damaged-20240501T090000Z"
+    assert sorted(p.name for p in path.parent.iterdir()) == [aside.name, f"{aside.name}-wal"]
+    assert (aside.read_bytes(), Path(f"{aside}-wal").read_bytes()) == (b"damaged 1", b"log 1")
+
+
+def test_a_ledger_left_with_its_write_ahead_log_by_a_killed_process_opens(path: Path, tmp_path: Path) -> None:
+    """The file alone is stale (even empty of tables): what is in its -wal still counts."""
+    with Ledger(path) as first:
+        first._db.execute("PRAGMA wal_autocheckpoint = 0")
+        first.upsert_many(tickets=[ticket(n, body="x" * 3000) for n in range(1, 20)])
+        copy = tmp_path / "copy.db"
+        for suffix in ("", "-wal"):  # what a kill leaves: the file and its log, never checkpointed
+            Path(f"{copy}{suffix}").write_bytes(Path(f"{path}{suffix}").read_bytes())
+    with Ledger(copy) as again:
+        assert again.count() == 19

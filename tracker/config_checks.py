@@ -100,6 +100,7 @@ def cross_check(cfg: Config) -> list[tuple[str, str]]:
             need_grade(f"surge.grade.{group}", grade)
         if cfg.surge.type and cfg.surge.type not in types:
             faults.append(("surge.type", f"ticket type {cfg.surge.type!r} is not under types"))
+        faults += _surge_groups(cfg)
     for i, m in enumerate(cfg.final_grade.measures):
         for grade in m.bands:
             need_grade(f"final_grade.measures[{i}].bands.{grade}", grade)
@@ -277,6 +278,35 @@ def _preset_logins() -> dict[str, str]:
             for member in role_def.get("members", []):
                 out.setdefault(member, preset)
     return out
+
+
+def _fact_values(cfg: Config, fact: str) -> list[str] | None:
+    """Every value ``fact`` can take: a derived fact's values or a choice field's options;
+    None when it is free (typed in, or not known to the file)."""
+    if fact in cfg.derived:
+        return [str(rule.value) for rule in cfg.derived[fact]]
+    field = cfg.fields.get(fact)
+    if field is not None and field.kind in ("dropdown", "checkboxes") and field.options:
+        return [option.id for option in field.options]
+    return None
+
+
+def _surge_groups(cfg: Config) -> list[tuple[str, str]]:
+    """A surge threshold (or grade) for a group that ``surge.group_by`` can never name."""
+    assert cfg.surge is not None
+    surge = cfg.surge
+    groups = _fact_values(cfg, surge.group_by)
+    if groups is None:
+        return []
+    faults = []
+    for where, named in (("thresholds", surge.thresholds), ("grade", surge.grade)):
+        for group in named:
+            if group not in groups:
+                faults.append((
+                    f"surge.{where}.{group}",
+                    f"group {group!r} is not a value of {surge.group_by} ({', '.join(dict.fromkeys(groups))})",
+                ))  # fmt: skip
+    return faults
 
 
 def _hm(window: tuple[int, int]) -> str:

@@ -31,6 +31,18 @@ class StoreError(TrackerError):
     exit_code = 3
 
 
+class DamagedStore(StoreError):
+    """The store's file is not sound: cut short, bad pages, or not SQLite at all."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message  # what is wrong, in SQLite's words
+
+
+class ForeignStore(StoreError):
+    """The file is SQLite but not a tracker store, or one from a newer tracker; left as it is."""
+
+
 class NotFound(TrackerError):
     """A ticket, comment or preset that was asked for does not exist."""
 

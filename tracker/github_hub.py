@@ -13,9 +13,15 @@ below can be checked against the code in one reading.
 Failure policy
     * 5xx answers, timeouts, dropped connections and torn bodies are retried with exponential
       backoff inside a time budget (``retry_budget`` seconds, ``max_attempts`` tries).
-    * 403/429 secondary rate limits honour ``Retry-After`` (GitHub's rule: wait at least a
-      minute when it names no time); a wait longer than what is left of the budget stops the
-      run instead of sleeping through it.
+    * 403/429 rate limits honour ``Retry-After``; with nothing left of the primary limit
+      (``x-ratelimit-remaining: 0``) the hub waits for ``x-ratelimit-reset``, counted on
+      GitHub's clock (the answer's ``Date``), or stops the run cleanly
+      (:class:`~tracker.errors.BudgetExhausted`) when that is past the retry budget. A 429 or
+      secondary limit that names no time is retried with the same exponential backoff as a
+      5xx. GitHub asks for at least a minute there; a run's retry budget (default 60 s) is
+      the bound instead, and what does not fit in it is left to the next run, at most a
+      schedule tick away. A wait longer than what is left of the budget stops the run
+      instead of sleeping through it.
     * ``x-ratelimit-remaining`` is read from every answer, errors included. Before each request
       the hub refuses to go below ``min_remaining`` and raises
       :class:`~tracker.errors.BudgetExhausted`; the primary limit (remaining 0) does the same.
@@ -38,12 +44,14 @@ run faults without waiting.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -59,7 +67,6 @@ log = logging.getLogger("tracker.github")
 DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100
 _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
-_SECONDARY_DEFAULT_WAIT = 60.0  # GitHub: "wait at least one minute" when no Retry-After
 _ISSUE_PATH = re.compile(r"^/repos/[^/]+/[^/]+/issues/(\d+)(?:/|$)")
 _COMMENT_PATH = re.compile(r"^/repos/[^/]+/[^/]+/issues/comments/(\d+)$")
 _NUMBERS = {2: "twice", 3: "three times", 4: "four times", 5: "five times", 6: "six times"}
@@ -178,6 +185,14 @@ def _header_int(headers: dict[str, Any] | None, name: str) -> int | None:
         return None
 
 
+def _server_time(headers: dict[str, Any]) -> float:
+    """GitHub's clock: the answer's ``Date``, else this machine's."""
+    try:
+        return parsedate_to_datetime(str(headers.get("date"))).timestamp()
+    except (TypeError, ValueError):
+        return time.time()
+
+
 def _times(n: int) -> str:
     return "once" if n == 1 else _NUMBERS.get(n, f"{n} times")
 
@@ -222,6 +237,7 @@ class GitHubHub:
         self._clock = clock
         self._now = now
         self._last_write: float | None = None
+        self._github_now: datetime | None = None
         self._gh = Github(
             base_url=api_url.rstrip("/"),
             auth=Auth.Token(token),
@@ -268,7 +284,14 @@ class GitHubHub:
             path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
         return path.split("?", 1)[0]
 
+    def github_now(self) -> datetime | None:
+        """GitHub's clock as of the last answer (its ``Date``), None before any answer."""
+        return self._github_now
+
     def _note_headers(self, headers: dict[str, Any] | None) -> None:
+        if headers and headers.get("date"):
+            with contextlib.suppress(TypeError, ValueError):
+                self._github_now = parsedate_to_datetime(str(headers["date"])).astimezone(UTC)
         remaining = _header_int(headers, "x-ratelimit-remaining")
         if remaining is not None:
             self.stats.remaining = remaining
@@ -329,15 +352,19 @@ class GitHubHub:
                 if status in _TRANSIENT_STATUSES:
                     failures.append(str(status))
                     outcome_unknown = is_write
-                elif status in (403, 429) and self._is_rate_limited(exc):
-                    if _header_int(headers, "x-ratelimit-remaining") == 0 and not headers.get("retry-after"):
+                elif status == 429 or (status == 403 and self._is_rate_limited(exc)):
+                    wait = self._limit_wait(headers, started)
+                    if wait is None:
                         raise BudgetExhausted(
                             "GitHub's primary rate limit is used up "
                             f"(resets at {self._reset_time(headers)}); stopped before "
                             f"{verb} {self._short(path)}"
                         ) from None
-                    failures.append(f"{status} (secondary rate limit)")
-                    wait = self._retry_after(headers)
+                    primary = _header_int(headers, "x-ratelimit-remaining") == 0 and not headers.get("retry-after")
+                    failures.append(f"{status} ({'primary' if primary else 'secondary'} rate limit)")
+                    if primary:
+                        self.stats.remaining = None  # refilled by the time the wait is over
+                    wait = wait or None  # no time named: exponential backoff, like a 5xx
                 else:
                     raise self._refusal(verb, path, exc) from None
             except requests.exceptions.Timeout:
@@ -363,10 +390,11 @@ class GitHubHub:
                     log.info("%s %s had gone through before the failure", verb, self._short(path))
                     return {}, found
             elapsed = self._clock() - started
+            asked = wait is not None
             if wait is None:
                 wait = self.backoff * (2 ** (attempt - 1))
             if attempt >= self.max_attempts or elapsed + wait > self.retry_budget:
-                raise GitHubUnavailable(self._give_up(verb, path, failures, elapsed, wait))
+                raise GitHubUnavailable(self._give_up(verb, path, failures, elapsed, wait if asked else 0.0))
             self.stats.retries += 1
             log.debug("retrying %s %s in %.2fs after %s", verb, path, wait, failures[-1])
             self._doze(wait)
@@ -381,14 +409,25 @@ class GitHubHub:
             message = str(exc.data.get("message", ""))
         return "rate limit" in message.lower()
 
-    def _retry_after(self, headers: dict[str, Any]) -> float:
+    def _limit_wait(self, headers: dict[str, Any], started: float) -> float | None:
+        """How long a rate-limited answer asks to wait: ``Retry-After``; else, with nothing
+        left (``x-ratelimit-remaining: 0``), until ``x-ratelimit-reset`` by GitHub's own clock
+        (its ``Date``), or None when that is unknown or past the retry budget (the run stops);
+        else 0: no time named, back off exponentially."""
         value = headers.get("retry-after")
         if value is not None:
             try:
                 return max(0.0, float(value))
             except ValueError:
                 pass
-        return _SECONDARY_DEFAULT_WAIT
+        if _header_int(headers, "x-ratelimit-remaining") != 0:
+            return 0.0
+        reset = _header_int(headers, "x-ratelimit-reset")
+        if reset is None:
+            return None
+        wait = max(1.0, reset - _server_time(headers) + 1.0)
+        elapsed = self._clock() - started
+        return wait if elapsed + wait <= self.retry_budget else None
 
     @staticmethod
     def _reset_time(headers: dict[str, Any]) -> str:
@@ -408,7 +447,7 @@ class GitHubHub:
             text = f"GitHub answered {kinds[0]} {times}"
         else:
             text = f"GitHub failed {times} ({', '.join(kinds)})"
-        if failures[-1].endswith("(secondary rate limit)") and elapsed + wait > self.retry_budget:
+        if wait and elapsed + wait > self.retry_budget:  # the wait GitHub asked for
             text += f" and asked to wait {wait:.0f} s more"
         return f"{text} ({verb} {self._short(path)}); the next scheduled run will retry"
 

@@ -16,6 +16,7 @@ and reads.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from typing import Any, Literal
 
 from tracker.errors import NotFound, StoreError
 from tracker.gcpause import paused_gc
+from tracker.ledger_health import damaged, inspect, quick_check
 from tracker.ledger_rows import (
     COMMENT_COLUMNS,
     EVENT_COLUMNS,
@@ -50,6 +52,9 @@ from tracker.protocol import JOIN, marker, marker_key
 __all__ = ["BUSY_TIMEOUT_S", "Ledger", "TicketHead"]
 
 BUSY_TIMEOUT_S = 15.0
+# What SQLite says when a file's pages are not sound (DatabaseError, or OperationalError
+# for text that does not decode).
+_DAMAGE = re.compile(r"malformed|not a database|Could not decode to UTF-8")
 # A ticket's update time only moves forward: a write dated earlier leaves it as it is.
 _LATER_UPDATE = "updated_at = MAX(updated_at, ?)"
 
@@ -99,6 +104,8 @@ class Ledger:
         self.path = str(path)
         self._depth = 0
         self._conn: sqlite3.Connection | None = None
+        if self.path != ":memory:":
+            inspect(self.path)  # a file that is not ours, or not sound, is refused untouched
         conn = self._connect()
         try:
             self._conn = conn
@@ -120,25 +127,20 @@ class Ledger:
             ) from exc
         try:
             conn.execute("PRAGMA foreign_keys = ON")
+            quick_check(conn, self.path)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             conn.close()
             raise self._open_error(exc) from exc
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _open_error(self, exc: sqlite3.Error) -> StoreError:
-        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
-            return StoreError(
-                f"{self.path} is not a tracker store (SQLite says: {exc}). "
-                "Move the file aside and run again to start a fresh store, "
-                "or point to the right file."
-            )
-        if isinstance(exc, sqlite3.DatabaseError) and "malformed" in str(exc):
-            return StoreError(
-                f"the store {self.path} is damaged (SQLite says: {exc}). "
-                "Move the file aside and run again; a full sync rebuilds the mirror."
-            )
+        if isinstance(exc, sqlite3.DatabaseError) and _DAMAGE.search(str(exc)):
+            return damaged(self.path, exc)
         return StoreError(
             f"cannot open the store {self.path}: {exc}. "
             "If another tracker process is using it, wait for it to finish and retry."
@@ -251,6 +253,8 @@ class Ledger:
                 ) from exc
             raise StoreError(f"the store {self.path} refused a write: {exc}") from exc
         except sqlite3.OperationalError as exc:
+            if _DAMAGE.search(str(exc)):  # text that is not UTF-8: a bad page
+                raise damaged(self.path, exc) from exc
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreError(
                     f"the store {self.path} is busy: another tracker process is writing it. "
@@ -262,8 +266,8 @@ class Ledger:
                 f"the store {self.path} cannot be used: {exc}. Open it again with Ledger(path)."
             ) from exc
         except sqlite3.DatabaseError as exc:
-            if "malformed" in str(exc) or "not a database" in str(exc):
-                raise self._open_error(exc) from exc
+            if _DAMAGE.search(str(exc)):
+                raise damaged(self.path, exc) from exc
             raise StoreError(f"the store {self.path} failed: {exc}") from exc
         except sqlite3.Error as exc:
             raise StoreError(f"the store {self.path} failed: {exc}") from exc

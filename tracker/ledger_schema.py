@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tracker.errors import StoreError
+from tracker.errors import ForeignStore
 
 __all__ = [
     "MIGRATIONS",
@@ -150,12 +150,12 @@ def apply_migrations(db: sqlite3.Connection, path: str) -> None:
     """
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise StoreError(
+        raise ForeignStore(
             f"{path} has schema version {version}, newer than this tracker "
             f"understands ({SCHEMA_VERSION}). Upgrade tracker to open it."
         )
     if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-        raise StoreError(
+        raise ForeignStore(
             f"{path} is an SQLite file but not a tracker store. "
             "Point to the right file, or choose a new path to start a fresh store."
         )

@@ -28,6 +28,7 @@ __all__ = [
     "POLICY_KEY",
     "TicketMemory",
     "forget",
+    "forget_tickets",
     "load_memory",
     "recall",
     "remember",
@@ -121,6 +122,12 @@ def forget(store: Ledger) -> None:
     """Forget every ticket: the next run grades them all in full."""
     with store.write() as db:
         db.execute("DELETE FROM grader_memo")
+
+
+def forget_tickets(store: Ledger, numbers: Iterable[int]) -> None:
+    """Forget some tickets: the next run grades them in full."""
+    with store.write() as db:
+        db.executemany("DELETE FROM grader_memo WHERE number = ?", [(n,) for n in numbers])
 
 
 def recall(store: Ledger) -> dict[int, Memo]:

@@ -35,7 +35,7 @@ from tracker.gcpause import paused_gc
 from tracker.github_hub import GitHubHub, GitHubRequestError, is_bot_user, login_of
 from tracker.labels import LabelSpec, catalog
 from tracker.ledger import Ledger
-from tracker.memory import load_memory, save_memory
+from tracker.memory import forget_tickets, load_memory, save_memory
 from tracker.model import OpenIncident, Plan, PostComment, SetLabels, Ticket
 from tracker.pacing import effects, pace, record_writes, spent_in_hour
 from tracker.protocol import DUE_ITEM, ESCALATION, REMINDER, kind_of, parts_of
@@ -46,6 +46,7 @@ from tracker.sync import (
     is_warm,
     known_labels,
     prime_hub,
+    recheck_missing,
     refresh_ticket,
     remember_gone,
     remember_labels,
@@ -210,7 +211,7 @@ def _apply(
     already posted is known to the hub.
     """
     summary.planned = len(plan.actions)
-    summary.notes = list(plan.notes)
+    summary.notes = [*summary.notes, *plan.notes]
     if summary.dry_run:
         summary.labels_created = ensure_plan_labels(cfg, hub, store, plan, dry_run=True)
         report = apply_plan(plan, hub, now=summary.now, dry_run=True)
@@ -249,10 +250,18 @@ def _forget_gone(hub: GitHubHub, store: Ledger, exc: GitHubRequestError, summary
         summary.notes.append(f"comment {exc.comment_id} was deleted on GitHub: written anew")
         return True
     if exc.number is not None and hub.issue_gone(exc.number):
-        remember_gone(store, exc.number)
-        summary.notes.append(f"#{exc.number} no longer exists on GitHub: left alone")
+        remember_gone(store, exc.number, summary.now)
+        summary.notes.append(f"#{exc.number} is not on GitHub now: left alone, and asked for again by later runs")
         return True
     return False
+
+
+def _recheck(hub: GitHubHub, store: Ledger, summary: RunSummary, listed: Iterable[int]) -> None:
+    """Issues suspected gone asked for again; those GitHub has are graded in full once more."""
+    back = recheck_missing(hub, store, summary.now, listed)
+    if back:
+        forget_tickets(store, back)
+        summary.notes.extend(f"#{n} is on GitHub again: graded as usual" for n in back)
 
 
 def _take(summary: RunSummary, report: ApplyReport) -> None:
@@ -332,6 +341,7 @@ def run_scheduled(
     try:
         report = sync(hub, store)
         summary.sync = report.as_dict()
+        _recheck(hub, store, summary, report.changed)
         # Quiet tickets rest on the grader's memory; the rest are graded in full.
         ctx = Context(cfg)
         memo = load_memory(store, ctx) if not dry_run else None
@@ -401,6 +411,7 @@ def run_event(
         warm = is_warm(store)
         report: SyncReport = sync(hub, store) if warm else refresh_ticket(hub, store, number)
         summary.sync = report.as_dict()
+        _recheck(hub, store, summary, report.changed)
         only = {number} | report.changed
         tickets = grading_set(store, now, also=only)
         summary.graded = len(only)

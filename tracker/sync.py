@@ -17,9 +17,10 @@ another past a page boundary. Page numbers are used only when a whole page share
 timestamp. Each page is written with its cursor in one transaction, so a run stopped by
 the API budget resumes where it stopped. The events walk keeps the same kind of resumable
 state (the crawl's top id and next page). The final cursor is just past the newest
-``updated_at`` seen, but never later than :data:`OVERLAP` before now: an update from the
-last minute may not be listed yet, so it is read again (and deduplicated) rather than
-missed, while a quiet repository costs one request per list.
+``updated_at`` seen, but never later than :data:`OVERLAP` before now by GitHub's clock
+(the list's ``Date``; the runner's clock may be off): an update from the last minute may
+not be listed yet, so it is read again (and deduplicated) rather than missed, while a
+quiet repository costs one request per list.
 
 The ledger is only a cache (kept between workflow runs by the Actions cache): when it is
 missing, made for another repository, or written by another sync format, :func:`open_ledger`
@@ -36,7 +37,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import StoreError, UsageError
+from tracker.errors import DamagedStore, UsageError
 from tracker.github_hub import (
     PER_PAGE,
     GitHubHub,
@@ -47,6 +48,7 @@ from tracker.github_hub import (
     parse_time,
 )
 from tracker.ledger import Ledger
+from tracker.ledger_health import SIDE_FILES, is_local_desk, move_aside
 from tracker.model import Comment, Event, Ticket
 from tracker.protocol import incident_of_body
 
@@ -128,28 +130,69 @@ def comment_for(data: dict[str, Any], bot_login: str = "") -> Comment:
 
 
 def _discard(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", *SIDE_FILES):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def open_ledger(path: str | Path, repo: str) -> Ledger:
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    """A ledger started afresh because its file could not be trusted; the next sync reads all."""
+
+    path: Path
+    why: str  # what was wrong with the file (SQLite's words, or "empty")
+    aside: Path | None  # where the damaged file was moved; None when there was nothing to keep
+
+
+def _log_rebuilt(rebuilt: Rebuilt) -> None:
+    log.warning("the ledger %s was rebuilt: %s", rebuilt.path, rebuilt.why)
+
+
+def open_ledger(path: str | Path, repo: str, *, on_rebuild: Callable[[Rebuilt], None] = _log_rebuilt) -> Ledger:
     """Open the mirror of ``repo``, starting afresh if it is unusable as a cache.
 
-    A file that SQLite or the store cannot read, one written by another sync format, or one
-    that mirrors another repository is removed and replaced by an empty ledger. A file that
-    holds tickets but was never a GitHub mirror (a local desk) is refused, never removed.
+    The ledger is only a cache of GitHub, so a damaged file (cut short, bad pages, not
+    SQLite, empty) is moved aside and replaced by an empty ledger that the next sync fills;
+    ``on_rebuild`` is told why. One written by another sync format, or mirroring another
+    repository, is replaced the same way. A file that is SQLite but not a tracker store, or
+    from a newer tracker, is refused untouched (:class:`~tracker.errors.ForeignStore`); so
+    is one that holds tickets but was never a GitHub mirror (a local desk), even damaged.
     """
     path = Path(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if str(path) == ":memory:":
+        return _mirror(Ledger(path), path, repo, on_rebuild)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size == 0 and not Path(f"{path}-wal").exists():
+        on_rebuild(Rebuilt(path, "the file was empty", None))
     try:
         store = Ledger(path)
-    except StoreError as exc:
-        if str(path) == ":memory:" or not path.exists():
-            raise
-        log.warning("the ledger %s cannot be used (%s); starting a fresh one", path, exc)
-        _discard(path)
-        return _stamp(Ledger(path), repo)
+    except DamagedStore as exc:
+        return rebuild_ledger(path, repo, exc, on_rebuild)
+    try:
+        return _mirror(store, path, repo, on_rebuild)
+    except DamagedStore as exc:
+        store.close()
+        return rebuild_ledger(path, repo, exc, on_rebuild)
+
+
+def rebuild_ledger(
+    path: str | Path, repo: str, damage: DamagedStore, on_rebuild: Callable[[Rebuilt], None] = _log_rebuilt
+) -> Ledger:
+    """Move a damaged ledger aside and start an empty one (closed by the caller beforehand).
+
+    A local desk is never moved: its store is the desk itself, not a cache.
+    """
+    path = Path(path)
+    if is_local_desk(path, META_REPO):
+        raise UsageError(
+            f"{path} holds a local desk, not a mirror of a GitHub repository, and it is damaged: {damage} "
+            "Pass another --db for the GitHub ledger."
+        )
+    aside = move_aside(path)
+    on_rebuild(Rebuilt(path, damage.reason, aside))
+    return _stamp(Ledger(path), repo)
+
+
+def _mirror(store: Ledger, path: Path, repo: str, on_rebuild: Callable[[Rebuilt], None]) -> Ledger:
     mirrored = store.get_meta(META_REPO)
     if mirrored is None:
         if store.max_number() > 0:
@@ -188,13 +231,79 @@ def remember_labels(store: Ledger, names: Iterable[str]) -> None:
     store.set_meta(META_LABELS, json.dumps(sorted(set(names)), ensure_ascii=False))
 
 
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """An issue GitHub answered 404 (or 410) for, when it was expected to be there.
+
+    Suspected until it is missing again on a check at least :data:`GONE_AFTER` after the
+    first (``since``); then gone. Replica lag answers 404 for a moment, so one miss, or two
+    within seconds, never removes a live ticket.
+    """
+
+    since: datetime | None  # the first check that found it missing (None: not known)
+    gone: bool = False
+
+
+GONE_AFTER = timedelta(hours=1)
+
+
+def missing_tickets(store: Ledger) -> dict[int, Missing]:
+    """Every issue suspected or found gone, by number."""
+    raw = json.loads(store.get_meta(META_GONE) or "{}")
+    if isinstance(raw, list):  # an older ledger's list, made on one miss: suspects again
+        return {int(n): Missing(None) for n in raw}
+    return {
+        int(n): Missing(datetime.fromisoformat(m["since"]) if m.get("since") else None, bool(m.get("gone")))
+        for n, m in raw.items()
+    }
+
+
+def _keep_missing(store: Ledger, missing: dict[int, Missing]) -> None:
+    value = {
+        str(n): {"since": m.since.isoformat() if m.since else None, "gone": m.gone} for n, m in sorted(missing.items())
+    }
+    store.set_meta(META_GONE, json.dumps(value))
+
+
 def gone_tickets(store: Ledger) -> set[int]:
-    """Issues GitHub no longer has (deleted or transferred): never graded again."""
-    return set(json.loads(store.get_meta(META_GONE) or "[]"))
+    """Issues left out of grading: gone (deleted or transferred) or suspected of it.
+
+    Nothing is planned for a suspected ticket, so nothing is taken from it on a 404 that
+    does not last; :func:`recheck_missing` brings it back when GitHub has it again.
+    """
+    return set(missing_tickets(store))
 
 
-def remember_gone(store: Ledger, number: int) -> None:
-    store.set_meta(META_GONE, json.dumps(sorted(gone_tickets(store) | {number})))
+def remember_gone(store: Ledger, number: int, now: datetime) -> None:
+    """Issue ``number`` answered 404 (and again when checked): suspected gone from ``now``."""
+    missing = missing_tickets(store)
+    if number not in missing:
+        missing[number] = Missing(now)
+        _keep_missing(store, missing)
+
+
+def recheck_missing(hub: GitHubHub, store: Ledger, now: datetime, listed: Iterable[int] = ()) -> list[int]:
+    """Ask GitHub again for every suspected issue, and for a gone one a listing shows updated.
+
+    One found is live again (returned; the caller forgets what it remembered of it); one
+    still missing at least :data:`GONE_AFTER` after its first miss is gone, and is not
+    asked for again unless a listing shows it.
+    """
+    missing = missing_tickets(store)
+    shown = set(listed)
+    back: list[int] = []
+    for number, m in sorted(missing.items()):
+        if m.gone and number not in shown:
+            continue
+        if not hub.issue_gone(number):
+            del missing[number]
+            back.append(number)
+            continue
+        since = m.since or now
+        missing[number] = Missing(since, now - since >= GONE_AFTER)
+    if missing != missing_tickets(store):
+        _keep_missing(store, missing)
+    return back
 
 
 # --------------------------------------------------------------------------- sync
@@ -241,7 +350,6 @@ class _Mirror:
         self.store = store
         self.report = report
         self.bot = hub.bot_login
-        self.now = hub.now()
         self._seen: set[tuple[str, int]] = set()  # (kind, id) read in this pass: the overlap
 
     def _fresh(self, kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -254,22 +362,24 @@ class _Mirror:
                 out.append(data)
         return out
 
-    def _next_cursor(self, newest: datetime) -> datetime:
+    def _next_cursor(self, newest: datetime, listed_at: datetime | None) -> datetime:
         """Where the next walk starts: just past the newest update, unless that is recent.
 
         An update younger than :data:`OVERLAP` may not be in GitHub's lists yet, so the
         next walk reads that last minute again (deduplicated by id); anything older is
-        surely listed and is not read twice.
+        surely listed and is not read twice. "Recent" is by GitHub's clock (the ``Date`` of
+        the walk's first answer; without one, the newest update itself), never the
+        runner's, which may run ahead of it.
         """
-        return min(newest + KEYSET_STEP, self.now - OVERLAP)
+        return min(newest + KEYSET_STEP, (listed_at or newest) - OVERLAP)
 
     # -- issues
 
     def issues(self) -> None:
         cursor = _cursor(self.store, META_ISSUES)
-        newest = self._keyset(cursor, self.hub.list_issues_page, self._issue_page, META_ISSUES)
+        newest, listed_at = self._keyset(cursor, self.hub.list_issues_page, self._issue_page, META_ISSUES)
         if newest is not None:
-            self.store.set_meta(META_ISSUES, self._next_cursor(newest).isoformat())
+            self.store.set_meta(META_ISSUES, self._next_cursor(newest, listed_at).isoformat())
 
     def _issue_page(self, items: list[dict[str, Any]]) -> None:
         tickets = []
@@ -296,9 +406,9 @@ class _Mirror:
 
     def comments(self) -> None:
         cursor = _cursor(self.store, META_COMMENTS)
-        newest = self._keyset(cursor, self.hub.list_comments_page, self._comment_page, META_COMMENTS)
+        newest, listed_at = self._keyset(cursor, self.hub.list_comments_page, self._comment_page, META_COMMENTS)
         if newest is not None:
-            self.store.set_meta(META_COMMENTS, self._next_cursor(newest).isoformat())
+            self.store.set_meta(META_COMMENTS, self._next_cursor(newest, listed_at).isoformat())
 
     def _comment_page(self, items: list[dict[str, Any]]) -> None:
         rows: list[tuple[int, Comment]] = []
@@ -345,12 +455,15 @@ class _Mirror:
         fetch: Callable[[datetime | None, int], tuple[list[dict[str, Any]], bool]],
         absorb: Callable[[list[dict[str, Any]]], None],
         meta_key: str,
-    ) -> datetime | None:
-        """Walk a ``sort=updated&direction=asc&since=`` list; returns the newest time seen."""
+    ) -> tuple[datetime | None, datetime | None]:
+        """Walk a ``sort=updated&direction=asc&since=`` list; returns the newest time seen
+        and GitHub's clock when the walk started."""
         newest: datetime | None = None
+        listed_at: datetime | None = None
         page = 1
         while True:
             items, more = fetch(since, page)
+            listed_at = listed_at or self.hub.github_now()
             times = [parse_time(i.get("updated_at")) for i in items]
             stamps = [t for t in times if t is not None]
             with self.store.transaction():
@@ -367,7 +480,7 @@ class _Mirror:
                     if since is not None:  # where a stopped walk resumes
                         self.store.set_meta(meta_key, since.isoformat())
             if not full_page:
-                return newest
+                return newest, listed_at
 
     # -- events
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -30,12 +30,13 @@ from tracker.cli.common import (
     zoned,
 )
 from tracker.config import Config
-from tracker.errors import UsageError
+from tracker.errors import DamagedStore, UsageError
 from tracker.github_hub import DEFAULT_API_URL, GitHubHub
 from tracker.i18n import Translator
 from tracker.ledger import Ledger
 
 DEFAULT_DB = ".tracker/ledger.db"
+_T = TypeVar("_T")
 DEFAULT_MIN_BUDGET = 50
 
 LEDGER_OPTION = db_option(DEFAULT_DB, "The ledger: a cache of the repository, rebuilt when missing.")
@@ -153,20 +154,60 @@ def _connect(
 @contextmanager
 def _desk(cfg: Config, conn: dict[str, Any], now: datetime | None = None) -> Iterator[tuple[GitHubHub, Ledger]]:
     """The hub and the ledger for the connection options every GitHub command takes."""
-    options = {k: v for k, v in conn.items() if k not in ("db_path", "cfg")}
-    with _connect(cfg, now=now, **options) as hub, _ledger(str(conn["db_path"]), hub.repo) as store:
-        yield hub, store
-
-
-@contextmanager
-def _ledger(db: str, repo: str) -> Iterator[Ledger]:
     from tracker.sync import open_ledger
 
-    store = open_ledger(db, repo)
-    try:
-        yield store
-    finally:
-        store.close()
+    options = {k: v for k, v in conn.items() if k not in ("db_path", "cfg")}
+    with _connect(cfg, now=now, **options) as hub:
+        store = open_ledger(str(conn["db_path"]), hub.repo, on_rebuild=_teller(cfg))
+        try:
+            yield hub, store
+        finally:
+            store.close()
+
+
+def _teller(cfg: Config) -> Callable[[Any], None]:
+    def tell(rebuilt: Any) -> None:
+        click.echo(rebuilt_line(rebuilt, cfg.locale), err=True)
+
+    return tell
+
+
+def _on_desk(
+    cfg: Config, conn: dict[str, Any], work: Callable[[GitHubHub, Ledger], _T], now: datetime | None = None
+) -> _T:
+    """``work`` on the hub and the ledger for the connection options every GitHub command takes.
+
+    The ledger is a cache: a damaged one is moved aside and rebuilt from GitHub, whether the
+    damage shows when it is opened or in a read during the run (then the run starts again on
+    the fresh ledger; every write it repeats is idempotent). Either way a line says so.
+    """
+    from tracker.sync import open_ledger, rebuild_ledger
+
+    options = {k: v for k, v in conn.items() if k not in ("db_path", "cfg")}
+    path = str(conn["db_path"])
+    tell = _teller(cfg)
+    with _connect(cfg, now=now, **options) as hub:
+        store = open_ledger(path, hub.repo, on_rebuild=tell)
+        try:
+            try:
+                return work(hub, store)
+            except DamagedStore as exc:
+                store.close()
+                store = rebuild_ledger(path, hub.repo, exc, tell)
+                return work(hub, store)
+        finally:
+            store.close()
+
+
+def rebuilt_line(rebuilt: Any, locale: str) -> str:
+    """The line that says a ledger was started afresh (a :class:`tracker.sync.Rebuilt`), and why."""
+    _ = Translator(locale)
+    if rebuilt.aside is None:
+        return _("the ledger %(path)s was empty: rebuilt from GitHub", path=rebuilt.path)
+    return _(
+        "the ledger %(path)s was damaged (%(why)s): moved aside to %(aside)s and rebuilt from GitHub",
+        path=rebuilt.path, why=rebuilt.why, aside=rebuilt.aside.name,
+    )  # fmt: skip
 
 
 def _budget_line(stats: dict[str, Any], locale: str) -> str:
@@ -184,11 +225,13 @@ def _budget_line(stats: dict[str, Any], locale: str) -> str:
 @JSON_OPTION
 def sync_command(as_json: bool, cfg: Config, **conn: Any) -> None:
     """Mirror the repository's issues, comments and events into the ledger."""
-    from tracker.sync import sync
+    from tracker.sync import SyncReport, sync
 
-    with _desk(cfg, conn) as (hub, store):
-        report = sync(hub, store)
-        result = report.as_dict() | hub.stats.as_dict()
+    def work(hub: GitHubHub, store: Ledger) -> tuple[GitHubHub, SyncReport]:
+        return hub, sync(hub, store)
+
+    hub, report = _on_desk(cfg, conn, work)
+    result = report.as_dict() | hub.stats.as_dict()
     if as_json:
         print_json(result, one_line=True)
         return
@@ -259,17 +302,20 @@ def run_command(
     **conn: Any,
 ) -> None:
     """Grade tickets and escalate: every open ticket, or the one ticket of an issue event."""
-    from tracker.runner import new_run_id, run_event, run_scheduled
+    from tracker.runner import RunSummary, new_run_id, run_event, run_scheduled
     from tracker.site_watch import announce_publish, incidents_changed
 
     event = _event_from(event_name, event_path)
-    with _desk(cfg, conn, now=now if now_given() else None) as (hub, store):
-        rid = f"{run_id}-{new_run_id(now)}" if run_id else None
+    rid = f"{run_id}-{new_run_id(now)}" if run_id else None
+
+    def work(hub: GitHubHub, store: Ledger) -> tuple[RunSummary, bool]:
         if event is None:
-            summary = run_scheduled(cfg, hub, store, now, dry_run, run_id=rid)
+            done = run_scheduled(cfg, hub, store, now, dry_run, run_id=rid)
         else:
-            summary = run_event(cfg, hub, store, event[0], event[1], now, dry_run, run_id=rid)
-        publish = not dry_run and incidents_changed(store, cfg)
+            done = run_event(cfg, hub, store, event[0], event[1], now, dry_run, run_id=rid)
+        return done, not dry_run and incidents_changed(store, cfg)
+
+    summary, publish = _on_desk(cfg, conn, work, now=now if now_given() else None)
     announce_publish(publish)
     _announce_wake(summary.as_dict(), cfg)
     if as_json:
@@ -410,9 +456,10 @@ def labels_sync_command(cfg: Config, **conn: Any) -> None:
     """Create every label the grader may set that the repository lacks."""
     from tracker.runner import sync_labels
 
-    with _desk(cfg, conn) as (hub, store):
-        created = sync_labels(cfg, hub, store)
-        stats = hub.stats.as_dict()
+    def work(hub: GitHubHub, store: Ledger) -> tuple[list[str], dict[str, Any]]:
+        return sync_labels(cfg, hub, store), hub.stats.as_dict()
+
+    created, stats = _on_desk(cfg, conn, work)
     _ = Translator(cfg.locale)
     for name in created:
         click.echo(_("created label %(name)s", name=name))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email.utils
 import hashlib
 import json
 import math
@@ -51,7 +52,7 @@ __all__ = [
     "Recorded",
 ]
 
-FaultKind = Literal["500", "502", "timeout", "secondary_limit", "drop_after_write", "404", "422"]
+FaultKind = Literal["500", "502", "timeout", "secondary_limit", "429", "drop_after_write", "404", "422"]
 
 BOT_LOGIN = "github-actions[bot]"
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
@@ -110,8 +111,9 @@ class _Fault:
     kind: str
     times: int
     after: int
-    retry_after: int
+    retry_after: int | None
     delay: float
+    reset_in: int | None = None
     seen: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -353,6 +355,12 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return "github.com"
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header: the server clock (frozen by `FakeGitHub.set_now`), as GitHub's."""
+        if timestamp is None:
+            timestamp = self.server.fake.now().timestamp()
+        return email.utils.formatdate(timestamp, usegmt=True)
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 
@@ -440,7 +448,8 @@ class FakeGitHub:
       comments ascending by id; repository events newest first; an issue's events
       oldest first.
     * ``x-ratelimit-*`` headers are on every answer; each answered request (not 304s,
-      401s or ``/rate_limit``) spends one. ``x-ratelimit-reset`` uses the real clock.
+      401s or ``/rate_limit``) spends one. ``x-ratelimit-reset`` and ``Date`` are on the
+      server clock (`set_now`); the limit refills an hour of real time after it last did.
     * ``issues``, ``comments``, ``events`` and ``labels`` are the live state: read them
       and edit fields in place, but add or remove entries only through the seeding
       methods or the API (indexes and sorted views are kept alongside).
@@ -1154,8 +1163,9 @@ class FakeGitHub:
         kind: FaultKind,
         times: int = 1,
         after: int = 0,
-        retry_after: int = 1,
+        retry_after: int | None = 1,
         delay: float = 0.0,
+        reset_in: int | None = None,
     ) -> None:
         """Make the next matching requests fail.
 
@@ -1166,7 +1176,11 @@ class FakeGitHub:
         * ``"500"``/``"502"``/``"404"``/``"422"``: that status with GitHub's error body;
           the request is not performed.
         * ``"secondary_limit"``: 403 with GitHub's secondary-rate-limit message and
-          ``Retry-After: retry_after``; not performed.
+          ``Retry-After: retry_after`` (no such header when ``retry_after`` is None); not
+          performed. ``"429"``: the same with status 429 (Too Many Requests).
+          With ``reset_in`` either says the primary limit is used up instead:
+          ``x-ratelimit-remaining: 0`` and ``x-ratelimit-reset`` ``reset_in`` seconds after
+          the server clock (which the ``Date`` header shows).
         * ``"timeout"``: the request is performed, then the answer is held for ``delay``
           seconds (so a client with a shorter timeout gives up).
         * ``"drop_after_write"``: the request is performed, then the connection is
@@ -1179,7 +1193,9 @@ class FakeGitHub:
         if times < 1 or after < 0:
             raise ValueError("times must be >= 1 and after >= 0")
         with self._lock:
-            self._faults.append(_Fault(method.upper(), re.compile(path), kind, times, after, retry_after, delay))
+            self._faults.append(
+                _Fault(method.upper(), re.compile(path), kind, times, after, retry_after, delay, reset_in)
+            )
 
     @property
     def pending_faults(self) -> int:
@@ -1318,10 +1334,15 @@ class FakeGitHub:
         return {
             "x-ratelimit-limit": str(self.rate_limit),
             "x-ratelimit-remaining": str(self.rate_remaining),
-            "x-ratelimit-reset": str(self.rate_reset),
+            "x-ratelimit-reset": str(self._reset_on_clock()),
             "x-ratelimit-used": str(self.rate_limit - self.rate_remaining),
             "x-ratelimit-resource": "core",
         }
+
+    def _reset_on_clock(self) -> int:
+        """When the primary limit refills, on the server clock (as ``Date`` shows it): the real
+        hour's seconds left, counted from `now`."""
+        return int(self.now().timestamp()) + max(0, self.rate_reset - int(time.time()))
 
     def _refill_if_due(self) -> None:
         if time.time() >= self.rate_reset:
@@ -1399,9 +1420,9 @@ class FakeGitHub:
                 fault_kind = fault.kind if fault else None
                 if fault is not None and fault.kind in ("500", "502", "404", "422"):
                     reply = self._fault_reply(fault.kind, docs)
-                elif fault is not None and fault.kind == "secondary_limit":
+                elif fault is not None and fault.kind in ("secondary_limit", "429"):
                     reply = _Reply(
-                        403,
+                        429 if fault.kind == "429" else 403,
                         {
                             "message": (
                                 "You have exceeded a secondary rate limit. Please wait a few "
@@ -1416,7 +1437,11 @@ class FakeGitHub:
                             "status": "403",
                         },
                     )
-                    extra_headers["Retry-After"] = str(fault.retry_after)
+                    if fault.retry_after is not None:
+                        extra_headers["Retry-After"] = str(fault.retry_after)
+                    if fault.reset_in is not None:
+                        extra_headers["x-ratelimit-remaining"] = "0"
+                        extra_headers["x-ratelimit-reset"] = str(int(self.now().timestamp()) + fault.reset_in)
                 else:
                     reply = self._route(
                         method,
@@ -1456,6 +1481,7 @@ class FakeGitHub:
             out_headers["X-GitHub-Media-Type"] = "github.v3; format=json"
             out_headers["x-github-api-version-selected"] = API_VERSION
             out_headers.update(self._rate_headers())
+            out_headers.update({k: v for k, v in extra_headers.items() if k.startswith("x-ratelimit-")})
             out_headers["X-GitHub-Request-Id"] = self._request_id()
             self.requests.append(
                 Recorded(
@@ -1814,7 +1840,7 @@ class FakeGitHub:
                 "limit": limit,
                 "used": limit - remaining,
                 "remaining": remaining,
-                "reset": self.rate_reset,
+                "reset": self._reset_on_clock(),
             }
 
         core = window(self.rate_limit, self.rate_remaining)
