@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from fakegithub import FakeGitHub
 from github_desk import BOT, T0, Desk, event_payload, open_desk, says
+from online_story import full_state, seed, settle
 
 from tracker.protocol import marker_key, parts_of
 
@@ -65,9 +66,10 @@ def _argv(d: Desk, db: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def _at_once(d: Desk, first: list[str], second: list[str]) -> None:
-    """``first`` (its own process) held at its first write while ``second`` runs in full."""
-    gate = d.srv.hold_next_write()
+def _at_once(d: Desk, first: list[str], second: list[str], *, at: tuple[str, str] = ("*", "")) -> None:
+    """``first`` (its own process) held at its first write (or its first ``at``: method and
+    path regex) while ``second`` runs in full."""
+    gate = d.srv.hold_next_write(*at)
     held = subprocess.Popen(
         [str(TRACKER), *first, "--timeout", "120"],  # held as long as the other run takes
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -210,3 +212,44 @@ def test_a_notice_a_person_deleted_stays_deleted_with_a_warm_or_a_cold_ledger(de
     desk.srv.reset_counts()
     assert desk.tracker(*_argv(desk, cold)).json["writes"] == 0
     assert desk.state() == state and _comments(desk.srv) == texts
+
+
+@pytest.mark.parametrize("second", ["cold", "warm"])
+def test_two_runs_at_once_that_both_open_the_incidents_are_merged_by_the_next_run(
+    desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str], second: str
+) -> None:
+    """The online morning (a rule incident joined by a surge, a surge of one) graded by two
+    runs at once: both open the first incident and link its members. The next runs close
+    the later incident ticket as duplicates, delete the doubled comments and point links to
+    the first tickets: the rest is what one run alone leaves."""
+    if not TRACKER.exists():
+        pytest.skip("the tracker console script is not installed")
+    with FakeGitHub() as fake:
+        alone = Desk(fake, tmp_path / "alone", capsys)
+        seed(alone)
+        settle(alone, "alone")
+        expected = full_state(alone)
+    seed(desk)
+    first, other = _ledger(desk, "first"), _ledger(desk, "other")
+    if second == "warm":
+        assert desk.run("--dry-run").code == 0  # a cache that has read everything
+        shutil.copy(desk.db, first)
+        shutil.copy(desk.db, other)
+    # The first run is held as it opens its first incident, after it looked for one.
+    _at_once(desk, _argv(desk, first), _argv(desk, other), at=("POST", r"/issues$"))
+    incidents = [n for n, i in desk.srv.issues.items() if i["user"]["login"] == BOT]
+    assert len(incidents) == 3, "the runs did not both open the first incident"
+
+    for _ in range(3):
+        assert desk.tracker(*_argv(desk, first)).code == 0
+    after = full_state(desk)
+    closed = {n for n in incidents if after[n]["state"] == "closed"}
+    assert len(closed) == 1
+    assert all([k for k, _ in after[n]["comments"]][-1].startswith("incident-duplicate:") for n in closed)
+    assert _duplicates(desk.srv) == 0
+    opened = {n: s for n, s in after.items() if n not in closed}
+    assert sorted(opened) == sorted(expected)
+    assert opened == expected
+    desk.srv.reset_counts()
+    for ledger in (first, other):
+        assert desk.tracker(*_argv(desk, ledger)).json["writes"] == 0

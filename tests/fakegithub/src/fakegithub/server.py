@@ -127,6 +127,8 @@ class WriteGate:
 
     reached: threading.Event = field(default_factory=threading.Event)
     opened: threading.Event = field(default_factory=threading.Event)
+    method: str = "*"  # the write held: any, or this method ...
+    path: str = ""  # ... on a path this regex is searched in
 
     def open(self) -> None:
         self.opened.set()
@@ -1209,20 +1211,25 @@ class FakeGitHub:
             self._faults.clear()
             self._write_budget = None
 
-    def hold_next_write(self) -> WriteGate:
-        """Hold the next write request (any client's) before it is performed, until the
-        gate returned is opened: another client can read and write meanwhile, as a second
-        run does while the first is between its reads and its writes."""
-        gate = WriteGate()
+    def hold_next_write(self, method: str = "*", path: str = "") -> WriteGate:
+        """Hold the next write request (any client's; or the next ``method`` on a path
+        matching the regex ``path``) before it is performed, until the gate returned is
+        opened: another client can read and write meanwhile, as a second run does while the
+        first is between its reads and its writes."""
+        gate = WriteGate(method=method.upper(), path=path)
         with self._lock:
             self._gates.append(gate)
         return gate
 
-    def _wait_at_gate(self, method: str) -> None:
+    def _wait_at_gate(self, method: str, path: str) -> None:
         if method not in WRITE_METHODS:
             return
         with self._lock:
-            gate = self._gates.pop(0) if self._gates else None
+            gate = next(
+                (g for g in self._gates if g.method in ("*", method) and re.search(g.path, path)), None
+            )
+            if gate is not None:
+                self._gates.remove(gate)
         if gate is not None:
             gate.reached.set()
             gate.opened.wait(timeout=60)
@@ -1376,7 +1383,7 @@ class FakeGitHub:
                 body_json = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
                 body_error = _HTTPError(400, {"message": "Problems parsing JSON", "documentation_url": DOCS})
-        self._wait_at_gate(method)
+        self._wait_at_gate(method, path)
         with self._lock:
             self._request_counter += 1
             same = [m for m in self._match(segments) if m[0].method == method]
