@@ -146,8 +146,9 @@ def test_every_preset_makes_workflows_that_use_the_action(preset: str, tmp_path:
     cfg = load_config(text)
     files = workflows(cfg)
     grader = yaml.safe_load(files["grader.yml"])
-    assert grader["concurrency"] == {"group": "grader", "cancel-in-progress": False}
+    assert grader["jobs"]["grade"]["concurrency"] == {"group": "grader", "cancel-in-progress": False}
     assert [s.get("uses") for s in grader["jobs"]["grade"]["steps"]][1] == REF
+    assert [s.get("uses") for s in grader["jobs"]["timer"]["steps"]][1] == REF
 
 
 def test_the_install_guide_states_the_minutes_each_preset_costs() -> None:

@@ -347,9 +347,10 @@ class Staff(_Model):
     associations: list[Literal["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR"]] = []
 
 
-# Where the generated workflows find the grader action: OWNER/REPO@SHA (a full commit SHA).
+# Where the generated workflows find the grader action: OWNER/REPO@SHA (a full commit SHA), or
+# ./ when the repository holding the desk is the grader's own (the action of the same commit).
 ACTION_PLACEHOLDER = "OWNER/REPO@SHA"
-ACTION_PATTERN = r"^(OWNER/REPO@SHA|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40})$"
+ACTION_PATTERN = r"^(OWNER/REPO@SHA|\./|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40})$"
 
 
 class GitHubRuns(_Model):
