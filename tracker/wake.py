@@ -8,7 +8,8 @@ grader's memory over the open tickets, incidents included). When it is near,
 grader (README, "On time"). Where runner minutes are billed, the timer spends by a simple
 rule: the budget is pro-rated to the end of today; below ``timer_share`` of that it arms for
 any clock, above it only for clocks at most ``timer_short_clock`` long, and past it not at
-all (the schedule still runs).
+all (the schedule still runs); and since the timer's sleep is billed too, it arms only for a
+moment at most ``timer_billed_horizon`` away.
 
 Pure parts (:func:`earliest`, :func:`timer`, :func:`allowance`, :func:`billed_minutes`,
 :func:`fell_due`, :func:`percentile`) take plain data; :func:`desk_wake`,
@@ -117,7 +118,8 @@ def timer(wake: Wake | None, now: datetime, runs: GitHubRuns, spent: float) -> T
     if wake is None:
         return Timer(False, 0.0, "none")
     wait = wake.at - now.timestamp()
-    if wait > runs.timer_horizon:
+    horizon = min(runs.timer_horizon, runs.timer_billed_horizon) if runs.minutes_per_month else runs.timer_horizon
+    if wait > horizon:
         return Timer(False, 0.0, "beyond-horizon")
     sleep = max(0.0, wait - runs.timer_lead)
     if runs.minutes_per_month:
