@@ -8,7 +8,7 @@ from tracker.config import GitHubRuns
 from tracker.engine import Memo
 from tracker.wake import Wake, allowance, billed_minutes, earliest, percentile, timer
 
-NOW = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)  # day 15 of a 30-day month
+NOW = datetime(2026, 9, 16, 0, 0, tzinfo=UTC)  # half of a 30-day month has passed
 T = NOW.timestamp()
 RUNS = GitHubRuns()  # 2,000 minutes, 30 min horizon (5 min billed), 45 s lead, short clocks <= 30 min, share 0.5
 
@@ -28,9 +28,10 @@ def test_at_the_same_moment_the_shorter_clock_is_named() -> None:
     assert earliest([memo(T + 60, 3600), memo(T + 60, 300), memo(T + 60)], T) == Wake(T + 60, 300)
 
 
-def test_the_budget_is_pro_rated_to_the_end_of_today() -> None:
+def test_the_budget_is_pro_rated_to_the_moment() -> None:
     assert allowance(2000, NOW) == 1000
-    assert allowance(3100, datetime(2026, 10, 1, 0, 5, tzinfo=UTC)) == 100
+    assert allowance(3100, datetime(2026, 10, 2, 0, 0, tzinfo=UTC)) == 100
+    assert allowance(2000, NOW + timedelta(hours=12)) == 1000 + 2000 / 60
 
 
 def test_the_timer_arms_within_the_horizon_and_sleeps_until_the_lead() -> None:
@@ -49,7 +50,9 @@ def test_past_the_share_only_short_clocks_and_past_the_budget_none() -> None:
     assert timer(long_, NOW, RUNS, spent=500).reason == "long-clock"
     assert timer(unknown, NOW, RUNS, spent=500).reason == "long-clock"
     assert timer(short, NOW, RUNS, spent=1000).reason == "over-budget"
-    later = NOW + timedelta(days=10)  # day 25: 1,666 minutes allowed
+    assert timer(short, NOW, RUNS, spent=995).arm  # its sleep (4 minutes) and the dispatched run fit
+    assert timer(short, NOW, RUNS, spent=996).reason == "over-budget"
+    later = NOW + timedelta(days=10)  # two thirds of the month: 1,666 minutes allowed
     assert timer(Wake(later.timestamp() + 60, 300), later, RUNS, spent=1000).arm
 
 

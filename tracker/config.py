@@ -372,7 +372,7 @@ class GitHubRuns(_Model):
     # action they use at a full commit SHA, and the runner labels.
     minutes_per_month: Annotated[int, Field(ge=0)] = 2000  # 0: minutes are free (public repositories)
     # the part of minutes_per_month the schedule may spend; the rest pays for openings and the timer
-    schedule_share: Annotated[float, Field(gt=0, le=1)] = 0.55
+    schedule_share: Annotated[float, Field(gt=0, le=1)] = 0.65
     action: Annotated[str, Field(pattern=ACTION_PATTERN)] = ACTION_PLACEHOLDER
     runs_on: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]], Field(min_length=1)] = [
         "ubuntu-latest"

@@ -32,7 +32,7 @@ from tracker.config import CalendarSpec, Config, DaySchedule
 WEEK = 7 * 1440  # minutes; minute 0 is Monday 00:00
 MONTH_DAYS = 30
 STEPS = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360)  # minutes between runs in manned time
-SCHEDULE_SHARE = 0.55  # of the month's minutes (github.schedule_share); the rest for openings, the timer, sites
+SCHEDULE_SHARE = 0.65  # of the month's minutes (github.schedule_share); the rest for openings, the timer, sites
 GRID_MINUTE = 7  # the interval's runs fall at 7, 7 + step, … past the hour
 _DOW_NAMES = "0123456"  # cron: 0 is Sunday
 
