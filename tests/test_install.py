@@ -121,8 +121,8 @@ def test_workflows_minutes_prints_the_schedule_and_its_cost(tmp_path: Path, monk
     assert run(["init", "--preset", "desk", "--action-ref", REF], tmp_path)[0] == 0
     code, out, _ = run(["workflows", "--minutes"], tmp_path)
     assert code == 0
-    assert out.splitlines()[:2] == ["cron: 7,17,27,37,47,57 1-3,5-9 * * *", "cron: 3 1,5 * * *"]
-    assert out.splitlines()[2].startswith("每 10 分钟")
+    assert out.splitlines()[:2] == ["cron: 7,22,37,52 1-3,5-9 * * *", "cron: 3 1,5 * * *"]
+    assert out.splitlines()[2].startswith("每 15 分钟")
 
 
 def test_init_with_a_token_and_a_repository_creates_the_labels(gh: Desk, tmp_path: Path) -> None:
@@ -146,8 +146,9 @@ def test_every_preset_makes_workflows_that_use_the_action(preset: str, tmp_path:
     cfg = load_config(text)
     files = workflows(cfg)
     grader = yaml.safe_load(files["grader.yml"])
-    assert grader["concurrency"] == {"group": "grader", "cancel-in-progress": False}
+    assert grader["jobs"]["grade"]["concurrency"] == {"group": "grader", "cancel-in-progress": False}
     assert [s.get("uses") for s in grader["jobs"]["grade"]["steps"]][1] == REF
+    assert [s.get("uses") for s in grader["jobs"]["timer"]["steps"]][1] == REF
 
 
 def test_the_install_guide_states_the_minutes_each_preset_costs() -> None:
@@ -160,7 +161,7 @@ def test_the_install_guide_states_the_minutes_each_preset_costs() -> None:
     expected = []
     for preset in PRESETS:
         s = schedule_for(load_config(preset_path(preset)))
-        assert s.fits and s.budget == 1500
+        assert s.fits and s.budget == 1300  # github.schedule_share of the default 2,000
         expected.append(
             f"| `{preset}` | {s.manned_hours_per_week} | {s.step} minutes | {s.runs_per_month:,} | "
             f"{s.minutes_per_month:,} |"

@@ -27,19 +27,22 @@ NINE_TO_SIX = spec(workday={"working": ["09:00-18:00"]})
 LONG_DAY = spec(workday={"working": ["07:00-19:00"], "manned": ["19:00-23:00"]})
 
 
+SHARE = 0.75  # the examples below give the schedule three quarters of the minutes
+
+
 def week_runs(lines: tuple[str, ...]) -> list[datetime]:
     return scheduled_runs(lines, MONDAY, days=7)
 
 
 def test_a_round_the_clock_desk_runs_every_hour_of_the_week() -> None:
-    s = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 2000)
+    s = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 2000, SHARE)
     assert s.lines == ("7,37 * * * *",)
     assert (s.step, s.manned_hours_per_week, s.runs_per_week, s.runs_per_month) == (30, 168, 336, 1440)
     assert s.fits and s.budget == 1500
 
 
 def test_a_nine_to_six_weekday_desk_runs_on_weekdays_only_and_when_it_opens() -> None:
-    s = grader_schedule(NINE_TO_SIX, UTC_ZONE, 2000)
+    s = grader_schedule(NINE_TO_SIX, UTC_ZONE, 2000, SHARE)
     assert s.lines == ("7,17,27,37,47,57 9-17 * * 1-5", "3 9 * * 1-5")
     assert s.step == 10 and s.manned_hours_per_week == 45
     runs = week_runs(s.lines)
@@ -50,7 +53,7 @@ def test_a_nine_to_six_weekday_desk_runs_on_weekdays_only_and_when_it_opens() ->
 
 def test_a_desk_in_utc_plus_8_whose_day_wraps_past_midnight_utc() -> None:
     # 07:00-23:00 in Shanghai is 23:00 (the day before) to 15:00 UTC.
-    s = grader_schedule(LONG_DAY, SHANGHAI, 2000)
+    s = grader_schedule(LONG_DAY, SHANGHAI, 2000, SHARE)
     assert s.lines == (
         "7,22,37,52 0-14,23 * * 1-4",  # Monday to Thursday, and the evening that opens the next day
         "7,22,37,52 0-14 * * 5",  # Friday
@@ -68,27 +71,27 @@ def test_a_desk_in_utc_plus_8_whose_day_wraps_past_midnight_utc() -> None:
 def test_every_run_is_off_the_round_minutes() -> None:
     for calendars, tz in ((ROUND_THE_CLOCK, UTC_ZONE), (NINE_TO_SIX, UTC_ZONE), (LONG_DAY, SHANGHAI)):
         for budget in (200, 2000, 50_000):
-            s = grader_schedule(calendars, tz, budget)
+            s = grader_schedule(calendars, tz, budget, SHARE)
             assert all(t.minute % 5 for t in week_runs(s.lines)), s.lines
 
 
 def test_the_interval_widens_as_the_budget_shrinks() -> None:
-    steps = [grader_schedule(NINE_TO_SIX, UTC_ZONE, budget).step for budget in (50_000, 2000, 800, 300, 100)]
+    steps = [grader_schedule(NINE_TO_SIX, UTC_ZONE, budget, SHARE).step for budget in (50_000, 2000, 800, 300, 100)]
     assert steps == [5, 10, 20, 60, 240]
     assert steps == sorted(steps)
 
 
 def test_a_budget_too_small_for_any_interval_says_so() -> None:
-    s = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 100)
+    s = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 100, SHARE)
     assert s.step == STEPS[-1] and not s.fits and s.runs_per_month > s.budget
 
 
 def test_official_holidays_and_make_up_days_cover_both_schedules() -> None:
     cn = spec(official="cn", workday={"working": ["09:00-18:00"]})
-    s = grader_schedule(cn, UTC_ZONE, 2000)
+    s = grader_schedule(cn, UTC_ZONE, 2000, SHARE)
     assert {t.isoweekday() for t in week_runs(s.lines)} == set(range(1, 8))  # a Sunday can be a make-up day
     listed = spec(workday={"working": ["09:00-18:00"]}, makeup_workdays=["2026-10-11"])  # a Sunday
-    s = grader_schedule(listed, UTC_ZONE, 2000)
+    s = grader_schedule(listed, UTC_ZONE, 2000, SHARE)
     assert {t.isoweekday() for t in week_runs(s.lines)} == {1, 2, 3, 4, 5, 7}
 
 

@@ -8,9 +8,9 @@ from tracker.config import GitHubRuns
 from tracker.engine import Memo
 from tracker.wake import Wake, allowance, billed_minutes, earliest, percentile, timer
 
-NOW = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)  # day 15 of a 30-day month
+NOW = datetime(2026, 9, 16, 0, 0, tzinfo=UTC)  # half of a 30-day month has passed
 T = NOW.timestamp()
-RUNS = GitHubRuns()  # 2,000 minutes, 30 min horizon, 60 s lead, short clocks <= 30 min, share 0.5
+RUNS = GitHubRuns()  # 2,000 minutes, 30 min horizon (5 min billed), 45 s lead, short clocks <= 30 min, share 0.5
 
 
 def memo(wake: float, limit: float | None = None) -> Memo:
@@ -28,29 +28,39 @@ def test_at_the_same_moment_the_shorter_clock_is_named() -> None:
     assert earliest([memo(T + 60, 3600), memo(T + 60, 300), memo(T + 60)], T) == Wake(T + 60, 300)
 
 
-def test_the_budget_is_pro_rated_to_the_end_of_today() -> None:
+def test_the_budget_is_pro_rated_to_the_moment() -> None:
     assert allowance(2000, NOW) == 1000
-    assert allowance(3100, datetime(2026, 10, 1, 0, 5, tzinfo=UTC)) == 100
+    assert allowance(3100, datetime(2026, 10, 2, 0, 0, tzinfo=UTC)) == 100
+    assert allowance(2000, NOW + timedelta(hours=12)) == 1000 + 2000 / 60
 
 
 def test_the_timer_arms_within_the_horizon_and_sleeps_until_the_lead() -> None:
     free = GitHubRuns(minutes_per_month=0)
     armed = timer(Wake(T + 600, 3600), NOW, free, spent=10_000)
-    assert armed.arm and armed.sleep == 540 and armed.reason == "armed"
+    assert armed.arm and armed.sleep == 555 and armed.reason == "armed"
     assert timer(Wake(T + 30, 300), NOW, free, 0).sleep == 0
     assert timer(Wake(T + 31 * 60, 300), NOW, free, 0).reason == "beyond-horizon"
     assert timer(None, NOW, free, 0).reason == "none"
 
 
 def test_past_the_share_only_short_clocks_and_past_the_budget_none() -> None:
-    short, long_, unknown = Wake(T + 600, 5 * 60), Wake(T + 600, 2 * 3600), Wake(T + 600)
+    short, long_, unknown = Wake(T + 240, 5 * 60), Wake(T + 240, 2 * 3600), Wake(T + 240)
     assert all(timer(w, NOW, RUNS, spent=499).arm for w in (short, long_, unknown))
     assert timer(short, NOW, RUNS, spent=500).arm
     assert timer(long_, NOW, RUNS, spent=500).reason == "long-clock"
     assert timer(unknown, NOW, RUNS, spent=500).reason == "long-clock"
     assert timer(short, NOW, RUNS, spent=1000).reason == "over-budget"
-    later = NOW + timedelta(days=10)  # day 25: 1,666 minutes allowed
+    assert timer(short, NOW, RUNS, spent=995).arm  # its sleep (4 minutes) and the dispatched run fit
+    assert timer(short, NOW, RUNS, spent=996).reason == "over-budget"
+    later = NOW + timedelta(days=10)  # two thirds of the month: 1,666 minutes allowed
     assert timer(Wake(later.timestamp() + 60, 300), later, RUNS, spent=1000).arm
+
+
+def test_where_minutes_are_billed_the_timer_sleeps_five_minutes_at_most() -> None:
+    near, far = Wake(T + 300, 5 * 60), Wake(T + 301, 5 * 60)
+    assert timer(near, NOW, RUNS, spent=0).arm and timer(near, NOW, RUNS, spent=0).sleep == 255
+    assert timer(far, NOW, RUNS, spent=0).reason == "beyond-horizon"
+    assert timer(far, NOW, GitHubRuns(minutes_per_month=0), spent=0).arm  # free minutes: the full horizon
 
 
 def test_jobs_are_billed_in_whole_minutes_at_least_one() -> None:

@@ -347,9 +347,10 @@ class Staff(_Model):
     associations: list[Literal["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR"]] = []
 
 
-# Where the generated workflows find the grader action: OWNER/REPO@SHA (a full commit SHA).
+# Where the generated workflows find the grader action: OWNER/REPO@SHA (a full commit SHA), or
+# ./ when the repository holding the desk is the grader's own (the action of the same commit).
 ACTION_PLACEHOLDER = "OWNER/REPO@SHA"
-ACTION_PATTERN = r"^(OWNER/REPO@SHA|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40})$"
+ACTION_PATTERN = r"^(OWNER/REPO@SHA|\./|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40})$"
 
 
 class GitHubRuns(_Model):
@@ -362,21 +363,25 @@ class GitHubRuns(_Model):
     that sleeps until ``timer_lead`` before it and dispatches the grader. Where minutes are
     billed (``minutes_per_month`` > 0; 0 = free, as on public repositories), once the month's
     spend passes ``timer_share`` of the budget pro-rated to the day, the timer arms only for
-    clocks at most ``timer_short_clock`` long, and not at all past the pro-rated budget."""
+    clocks at most ``timer_short_clock`` long, and not at all past the pro-rated budget; and
+    since its sleep is billed, only for a moment at most ``timer_billed_horizon`` away."""
 
     writes_per_hour: Annotated[int, Field(ge=10)] = 400
     # The generated workflows (``tracker workflows``): the month's runner minutes the grader's
     # schedule is fitted to (GitHub Free's private-repository quota by default; 0 = free), the grader
     # action they use at a full commit SHA, and the runner labels.
     minutes_per_month: Annotated[int, Field(ge=0)] = 2000  # 0: minutes are free (public repositories)
+    # the part of minutes_per_month the schedule may spend; the rest pays for openings and the timer
+    schedule_share: Annotated[float, Field(gt=0, le=1)] = 0.65
     action: Annotated[str, Field(pattern=ACTION_PATTERN)] = ACTION_PLACEHOLDER
     runs_on: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]], Field(min_length=1)] = [
         "ubuntu-latest"
     ]
     timer_horizon: Duration = 1800
-    timer_lead: Duration = 60
+    timer_lead: Duration = 45
     timer_short_clock: Duration = 1800
     timer_share: Annotated[float, Field(gt=0, le=1)] = 0.5
+    timer_billed_horizon: Duration = 300
 
 
 class Config(_Model):

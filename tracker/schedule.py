@@ -9,9 +9,9 @@ when it opens). Holidays cannot be written in cron: a run on one finds nothing d
 - A weekday that can follow both schedules (``official: cn``, listed holidays or make-up
   days falling on it) is covered for both.
 - A zone with daylight saving is covered at each of its offsets.
-- The interval is the shortest of :data:`STEPS` whose runs fit :data:`SCHEDULE_SHARE` of
-  ``github.minutes_per_month`` (the rest is left to event runs and site builds); GitHub
-  bills each run as at least one minute.
+- The interval is the shortest of :data:`STEPS` whose runs fit ``github.schedule_share`` of
+  ``github.minutes_per_month`` (the rest is left to openings, the timer and site builds);
+  GitHub bills each run as at least one minute.
 - No run is at a minute divisible by five: GitHub delays scheduled runs most at the top of
   the hour and at the other round minutes everyone picks.
 
@@ -32,7 +32,7 @@ from tracker.config import CalendarSpec, Config, DaySchedule
 WEEK = 7 * 1440  # minutes; minute 0 is Monday 00:00
 MONTH_DAYS = 30
 STEPS = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360)  # minutes between runs in manned time
-SCHEDULE_SHARE = 0.75  # of the month's minutes, the rest for event runs and site builds
+SCHEDULE_SHARE = 0.65  # of the month's minutes (github.schedule_share); the rest for openings, the timer, sites
 GRID_MINUTE = 7  # the interval's runs fall at 7, 7 + step, … past the hour
 _DOW_NAMES = "0123456"  # cron: 0 is Sunday
 
@@ -168,15 +168,17 @@ def _lines(grid: set[int], starts: set[int], step: int) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def grader_schedule(calendars: Mapping[str, CalendarSpec], tz: ZoneInfo, minutes_per_month: int) -> Schedule:
-    """The grader's cron lines for these calendars in ``tz`` within ``minutes_per_month``
-    (0: minutes are free, so the densest schedule)."""
+def grader_schedule(
+    calendars: Mapping[str, CalendarSpec], tz: ZoneInfo, minutes_per_month: int, share: float = SCHEDULE_SHARE
+) -> Schedule:
+    """The grader's cron lines for these calendars in ``tz`` within ``share`` of
+    ``minutes_per_month`` (0: minutes are free, so the densest schedule)."""
     local = manned_week(calendars)
     offsets = zone_offsets(tz)
     utc = _merge([s for off in offsets for s in _shift(local, off)])
     hours = {h for lo, hi in utc for h in range(lo // 60, -(-hi // 60))}
     starts = {_off_peak(s - off) % WEEK for off in offsets for s in period_starts(local)}
-    budget = int(minutes_per_month * SCHEDULE_SHARE)
+    budget = int(minutes_per_month * share)
     chosen = None
     for step in STEPS:
         grid, extra = _slots(hours, starts, step)
@@ -195,4 +197,4 @@ def grader_schedule(calendars: Mapping[str, CalendarSpec], tz: ZoneInfo, minutes
 
 def schedule_for(cfg: Config) -> Schedule:
     """The grader's schedule for a policy."""
-    return grader_schedule(cfg.calendars, cfg.tz, cfg.github.minutes_per_month)
+    return grader_schedule(cfg.calendars, cfg.tz, cfg.github.minutes_per_month, cfg.github.schedule_share)

@@ -6,9 +6,11 @@ knowing the desk's next wake moment (:func:`desk_wake`: the earliest wake time i
 grader's memory over the open tickets, incidents included). When it is near,
 :func:`timer` decides whether a timer job should sleep until just before it and dispatch the
 grader (README, "On time"). Where runner minutes are billed, the timer spends by a simple
-rule: the budget is pro-rated to the end of today; below ``timer_share`` of that it arms for
+rule: the budget is pro-rated to the moment; below ``timer_share`` of that it arms for
 any clock, above it only for clocks at most ``timer_short_clock`` long, and past it not at
-all (the schedule still runs).
+all, nor when the arm itself (its sleep and the run it dispatches) would pass it (the schedule
+still runs); and since the timer's sleep is billed too, it arms only for a
+moment at most ``timer_billed_horizon`` away.
 
 Pure parts (:func:`earliest`, :func:`timer`, :func:`allowance`, :func:`billed_minutes`,
 :func:`fell_due`, :func:`percentile`) take plain data; :func:`desk_wake`,
@@ -106,10 +108,12 @@ def desk_wake(store: Ledger, now: datetime, fresh: Mapping[int, Memo] = {}) -> W
 
 
 def allowance(budget: int, now: datetime) -> float:
-    """The month's budget pro-rated to the end of today (UTC): day d of an n-day month
-    allows ``budget * d / n`` minutes."""
-    days = calendar.monthrange(now.year, now.month)[1]
-    return budget * now.astimezone(UTC).day / days
+    """The month's budget pro-rated to ``now`` (UTC): at ``now`` a share of the month has passed,
+    and so may the same share of the budget (day d of an n-day month ends at ``budget * d / n``)."""
+    utc = now.astimezone(UTC)
+    days = calendar.monthrange(utc.year, utc.month)[1]
+    start = utc.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return budget * (utc - start).total_seconds() / (days * 86400)
 
 
 def timer(wake: Wake | None, now: datetime, runs: GitHubRuns, spent: float) -> Timer:
@@ -117,12 +121,14 @@ def timer(wake: Wake | None, now: datetime, runs: GitHubRuns, spent: float) -> T
     if wake is None:
         return Timer(False, 0.0, "none")
     wait = wake.at - now.timestamp()
-    if wait > runs.timer_horizon:
+    horizon = min(runs.timer_horizon, runs.timer_billed_horizon) if runs.minutes_per_month else runs.timer_horizon
+    if wait > horizon:
         return Timer(False, 0.0, "beyond-horizon")
     sleep = max(0.0, wait - runs.timer_lead)
     if runs.minutes_per_month:
         allowed = allowance(runs.minutes_per_month, now)
-        if spent >= allowed:
+        cost = billed_minutes(sleep + JOB_STARTUP_S) + 1  # the timer job, then the grading job it dispatches
+        if spent + cost > allowed:
             return Timer(False, sleep, "over-budget")
         short = wake.limit is not None and wake.limit <= runs.timer_short_clock
         if spent >= runs.timer_share * allowed and not short:

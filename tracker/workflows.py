@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from tracker.config import ACTION_PLACEHOLDER, Config
+from tracker.config import ACTION_PLACEHOLDER, Config, GitHubRuns
 from tracker.errors import ConfigError
 from tracker.generated import Generator, sync_files
 from tracker.schedule import schedule_for
@@ -32,6 +32,20 @@ CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2"
 UPLOAD = "actions/upload-pages-artifact@56afc609e74202658d3ffba0e8f6dda462b719fa # v3.0.1"
 DEPLOY = "actions/deploy-pages@d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e # v4.0.5"
 WEEKLY_LOCAL = (1, 17)  # Monday 01:17 local: the week's report period has closed
+# The events that start the grading job. Where minutes are free: every issue event, and comments
+# on issues by people (a comment on a pull request, or by a bot, cannot change a ticket; the
+# job's `if:` skips it, and a skipped job is free). Where minutes are billed, every job costs at
+# least a minute and a desk's comments alone would spend the month's: only an opening (or a
+# reopening) starts the job, because only it brings a ticket whose first clocks the timer must
+# learn of at once; comments, commands and labels are graded by the next scheduled or timer run.
+ISSUE_TYPES = ("opened", "edited", "closed", "reopened", "labeled", "unlabeled", "assigned", "unassigned")
+ISSUE_TYPES_BILLED = ("opened", "reopened")
+COMMENT_TYPES = ("created", "edited")
+COMMENT_FILTER = (
+    "github.event_name != 'issue_comment' || "
+    "(!github.event.issue.pull_request && github.event.comment.user.type != 'Bot')"
+)
+TIMER_SLACK_MIN = 10  # the timer job's time-out beyond github.timer_horizon: start-up and dispatch
 
 
 def _runs_on(labels: list[str]) -> str:
@@ -39,6 +53,22 @@ def _runs_on(labels: list[str]) -> str:
     if len(labels) == 1 and labels[0] != "self-hosted":
         return labels[0]
     return "[" + ", ".join(labels) + "] # zizmor: ignore[self-hosted-runner] (github.runs_on)"
+
+
+def _action(ref: str) -> str:
+    """The uses: value of the grader action. ``./`` is the grader's own repository, checked out at
+    the commit being run: zizmor's suggested ``$/`` form needs a path, so it is told so."""
+    if ref == "./":
+        return "./ # zizmor: ignore[self-repository] (the grader's own repository, github.action)"
+    return ref
+
+
+def starts_grading(runs: GitHubRuns, event: str, action: str) -> bool:
+    """Whether a person's issue event (``issues``/``issue_comment`` and its action) starts the
+    grading job of the generated workflow (:data:`ISSUE_TYPES`, :data:`ISSUE_TYPES_BILLED`)."""
+    if event == "issue_comment":
+        return not runs.minutes_per_month and action in COMMENT_TYPES
+    return event == "issues" and action in (ISSUE_TYPES_BILLED if runs.minutes_per_month else ISSUE_TYPES)
 
 
 def weekly_cron(cfg: Config) -> str:
@@ -62,7 +92,12 @@ def workflows(cfg: Config) -> dict[str, str]:
         "runs": schedule.runs_per_month,
         "minutes_per_month": cfg.github.minutes_per_month,
         "runs_on": _runs_on(cfg.github.runs_on),
-        "action": cfg.github.action,
+        "issue_types": ", ".join(ISSUE_TYPES_BILLED if cfg.github.minutes_per_month else ISSUE_TYPES),
+        "comments": not cfg.github.minutes_per_month,
+        "comment_types": ", ".join(COMMENT_TYPES),
+        "event_filter": COMMENT_FILTER,
+        "timer_timeout": -(-int(cfg.github.timer_horizon) // 60) + TIMER_SLACK_MIN,
+        "action": _action(cfg.github.action),
         "checkout": CHECKOUT,
         "upload": UPLOAD,
         "deploy": DEPLOY,
