@@ -253,3 +253,26 @@ def test_two_runs_at_once_that_both_open_the_incidents_are_merged_by_the_next_ru
     desk.srv.reset_counts()
     for ledger in (first, other):
         assert desk.tracker(*_argv(desk, ledger)).json["writes"] == 0
+
+
+def test_a_copy_whose_original_a_person_deleted_is_kept_warm_as_cold(desk: Desk) -> None:
+    """A person deletes the original of a notice on GitHub (no event tells the ledger) when
+    another run's copy of it appears: the copy is all that is left, and a run with the warm
+    ledger keeps it, as a run with a cold ledger does."""
+    _seed(desk)
+    desk.at(EARLY)
+    assert desk.run().code == 0
+    (original,) = [c for c in desk.srv.comments.values() if says(c, "esc:response:0:0") and "/issues/1" in c["issue_url"]]
+    desk.later(timedelta(minutes=1))
+    copy = desk.srv.add_comment(1, body=original["body"], user=BOT, author_association="NONE", user_type="Bot")
+    _delete(desk, original["id"])
+    desk.later(timedelta(minutes=1))
+    cold = _ledger(desk, "cold")
+    cold_plan = desk.tracker(*_argv(desk, cold, "--dry-run")).json["actions"]
+    warm = desk.run()
+    assert warm.code == 0, warm.err
+    assert not [line for line in warm.json["actions"] if "delete" in line]
+    assert not [line for line in cold_plan if "delete" in line]
+    assert [c["id"] for c in desk.srv.comments.values() if says(c, "esc:response:0:0")] == [copy["id"]]
+    desk.srv.reset_counts()
+    assert desk.run().json["writes"] == 0
