@@ -94,10 +94,11 @@ def _decoded_key(raw: str) -> str | None:
     return unquote(raw) if _KEY_RE.fullmatch(raw) else None
 
 
+@lru_cache(maxsize=4096)
 def parts_of(key: str) -> tuple[str, ...]:
     """The keys one marker key stands for: a comment that says several things at once
     (``esc:plan:0:0+remind:report``) is found again under each of them."""
-    return tuple(part for part in key.split(JOIN) if part)
+    return tuple([part for part in key.split(JOIN) if part])
 
 
 def joined_key(keys: list[str] | tuple[str, ...]) -> str:
@@ -124,8 +125,9 @@ def split_parts(key: str, body: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for chunk in body.split(PART_PREFIX)[1:]:
         end = chunk.find(_END)
-        if end > 0 and _KEY_RE.fullmatch(chunk[:end]):
-            out.setdefault(unquote(chunk[:end]), chunk[end + len(_END) :].strip("\n"))
+        part = _decoded_key(chunk[:end]) if end > 0 else None
+        if part is not None:
+            out.setdefault(part, chunk[end + len(_END) :].strip("\n"))
     return out
 
 
@@ -327,10 +329,11 @@ def escalation_key(clock: str, cycle: int, step: int, due: float | None = None) 
     """Step ``step`` of the escalation ladder of round ``cycle`` of ``clock``; with ``due``
     (epoch seconds), a later miss of that step after the due time moved (a regrade)."""
     if due is None:
-        return _key(ESCALATION, clock, cycle, step)
-    return _key(ESCALATION, clock, cycle, step, int(due))
+        return f"{ESCALATION}:{clock}:{cycle}:{step}"
+    return f"{ESCALATION}:{clock}:{cycle}:{step}:{int(due)}"
 
 
+@lru_cache(maxsize=4096)
 def escalation_of(key: str) -> tuple[str, int, int] | None:
     """(clock, cycle, step) of an escalation key, or None for any other key."""
     rest = _rest(key, ESCALATION)
