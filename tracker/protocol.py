@@ -24,7 +24,7 @@ import binascii
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
@@ -115,19 +115,31 @@ def join_parts(parts: list[tuple[str, str]]) -> tuple[str, str]:
     return joined_key([key for key, _ in parts]), body
 
 
-def split_parts(key: str, body: str) -> dict[str, str]:
-    """Each part's text of a comment with marker key ``key`` and ``body`` (marker line or not)."""
-    if body.startswith(MARKER_PREFIX):
-        body = body.split("\n", 1)[1] if "\n" in body else ""
-    keys = parts_of(key)
-    if len(keys) == 1:
+def split_parts(key: str, body: str, only: Callable[[str], bool] | None = None) -> dict[str, str]:
+    """Each part's text of a comment with marker key ``key`` and ``body`` (marker line or not);
+    with ``only``, just the parts whose key it accepts (the others' text is never cut out)."""
+    if len(parts_of(key)) == 1:
+        if only is not None and not only(key):
+            return {}
+        if body.startswith(MARKER_PREFIX):
+            body = body.split("\n", 1)[1] if "\n" in body else ""
         return {key: body}
+    start = 0
+    if body.startswith(MARKER_PREFIX):
+        start = body.find("\n") + 1
+        if start == 0:
+            return {}
     out: dict[str, str] = {}
-    for chunk in body.split(PART_PREFIX)[1:]:
-        end = chunk.find(_END)
-        part = _decoded_key(chunk[:end]) if end > 0 else None
-        if part is not None:
-            out.setdefault(part, chunk[end + len(_END) :].strip("\n"))
+    pos = body.find(PART_PREFIX, start)
+    while pos >= 0:
+        begin = pos + len(PART_PREFIX)
+        after = body.find(PART_PREFIX, begin)
+        stop = after if after >= 0 else len(body)
+        end = body.find(_END, begin, stop)
+        part = _decoded_key(body[begin:end]) if end > begin else None
+        if part is not None and part not in out and (only is None or only(part)):
+            out[part] = body[end + len(_END) : stop].strip("\n")
+        pos = after
     return out
 
 
