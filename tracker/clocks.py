@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tracker.calendar import BusinessCalendar
@@ -380,7 +380,7 @@ def epoch(t: datetime) -> float:
 
 def from_epoch_factory(tz: ZoneInfo) -> Callable[[float], datetime]:
     def to_dt(ts: float) -> datetime:
-        return datetime.fromtimestamp(ts, UTC).astimezone(tz)
+        return datetime.fromtimestamp(ts, tz)  # the same moment and fold as via UTC, in one step
 
     return to_dt
 

@@ -40,6 +40,9 @@ class Context:
         for name, role in cfg.roles.items():
             for m in role.members:
                 self.role_of.setdefault(m, []).append(name)
+        # Each role's assignable users and @-mentions, asked for several times per ticket.
+        self._users = {name: tuple(role.users) for name, role in cfg.roles.items()}
+        self._mentions = {name: tuple(role.mentions()) for name, role in cfg.roles.items()}
         self.scores = {s.score: s for s in cfg.satisfaction.scale} if cfg.satisfaction else {}
         self.clock_by_id = {c.id: c for c in cfg.clocks}
         # Evaluated so that a clock starting when another stops comes after it.
@@ -48,6 +51,7 @@ class Context:
         self.rule_facts = tuple(sorted({k for r in cfg.grading.rules for k in r.when} | (
             {cfg.grading.field} if cfg.grading.field else set())))
         self._grades: dict[tuple[Any, ...], tuple[str, list[Rule]]] = {}
+        self._floors: dict[tuple[Any, ...], tuple[str, str] | None] = {}
         self.digest = hashlib.sha1(cfg.model_dump_json().encode("utf-8")).hexdigest()[:12]
         window = cfg.surge.window if cfg.surge else 0
         self.rest_after = max(2 * window, 3600)  # younger tickets may still join a surge
@@ -73,11 +77,33 @@ class Context:
 
     def first_grade(self, facts: Mapping[str, Any]) -> tuple[str, list[Rule]]:
         """:func:`tracker.grading.first_grade`, remembered per combination of the facts rules read."""
-        key = tuple(_hashable(facts.get(k)) for k in self.rule_facts)
+        return self._first_grade(self._rule_key(facts), facts)
+
+    def _rule_key(self, facts: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = map(facts.get, self.rule_facts)
+        return tuple([_hashable(v) if isinstance(v, list | set | frozenset) else v for v in values])
+
+    def _first_grade(self, key: tuple[Any, ...], facts: Mapping[str, Any]) -> tuple[str, list[Rule]]:
         hit = self._grades.get(key)
         if hit is None:
             hit = self._grades[key] = first_grade(facts, self.cfg)
         return hit
+
+    def floor(self, facts: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The highest grade a ``fixed`` grading rule gives ``facts``, and that rule's note
+        (its grade when it has none); None when no fixed rule matches. Remembered like
+        :meth:`first_grade`."""
+        key = self._rule_key(facts)
+        if key in self._floors:
+            return self._floors[key]
+        rules = [r for r in self._first_grade(key, facts)[1] if r.fixed]
+        best = self.cfg.highest([r.grade for r in rules])
+        found = None
+        if best is not None:
+            rule = next(r for r in rules if r.grade == best)
+            found = best, rule.note or rule.grade
+        self._floors[key] = found
+        return found
 
     def is_bot(self, login: str, flag: bool = False) -> bool:
         return flag or login == self.bot or login.endswith("[bot]")
@@ -99,7 +125,7 @@ class Context:
 
     def pick(self, role: str, number: int) -> str | None:
         """One assignable member of a role, spread over tickets round-robin."""
-        users = self.cfg.roles[role].users
+        users = self._users[role]
         return users[number % len(users)] if users else None
 
     def mentions(self, roles: Iterable[str], number: int | None = None) -> str:
@@ -109,9 +135,8 @@ class Context:
         seen: list[str] = []
         whole = self.cfg.comments.whole_roles
         for r in roles:
-            role = self.cfg.roles[r]
             who = self.pick(r, number) if number is not None and r not in whole else None
-            names = [f"@{who}"] if who else role.mentions()
+            names = [f"@{who}"] if who else self._mentions[r]
             if number is not None and r not in whole and not who:
                 names = names[:1]
             for m in names:

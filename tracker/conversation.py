@@ -124,10 +124,13 @@ def _told_since_last_word(p: Prepared, ctx: Context) -> set[str] | None:
             told = None
             continue
         key = marker_key(comment.body) if ctx.is_grader(comment.author) else None
-        for part, text in split_parts(key, comment.body).items() if key else ():
-            if escalation_of(part) is not None:
-                told = (told or set()) | set(_MENTION.findall(text))
+        for text in split_parts(key, comment.body, only=_is_escalation).values() if key else ():
+            told = (told or set()) | set(_MENTION.findall(text))
     return told
+
+
+def _is_escalation(key: str) -> bool:
+    return escalation_of(key) is not None
 
 
 _MENTION = re.compile(r"(?<![\w`/])@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?")

@@ -89,7 +89,8 @@ def desire(p: Prepared, view: TicketView, h: History, ctx: Context) -> Desired:
     comments = desired_comments(p, view, h, ctx, is_open=is_open)
     loud, replies = replies_to_the_actor(p, view, h, ctx, comments.comments)
     new = [part for c in (*change.comments, *loud, *replies) for part in parts_of(c.key)]
-    status = status_comment(p, view, h, ctx, replies, p.given | set(new))
+    waits = _status_waits(p, ctx, change.comments + comments.comments)
+    status = None if waits else status_comment(p, view, h, ctx, replies, p.given | set(new))
 
     actions: list[Action] = []
     notes = list(change.notes)
@@ -112,6 +113,18 @@ def desire(p: Prepared, view: TicketView, h: History, ctx: Context) -> Desired:
         actions.append(status)
     notes.extend(comments.notes)
     return Desired(tuple(actions), tuple(notes))
+
+
+def _status_waits(p: Prepared, ctx: Context, said: tuple[PostComment, ...]) -> bool:
+    """Whether the first status comment of an incident ticket waits: the grader has nothing
+    else to say on it in this run, and the policy posts no status comment alone
+    (:func:`tracker.conversation.one_per_run` would hold it back; no incident links an
+    incident ticket, so nothing else says it). Not worded at all, then."""
+    policy = ctx.cfg.comments
+    return (
+        bool(p.incident_key) and policy.one_per_run and not policy.status_alone
+        and STATUS not in p.bot_comments and not said
+    )  # fmt: skip
 
 
 def _unposted(p: Prepared, comments: list[PostComment]) -> tuple[PostComment, ...]:

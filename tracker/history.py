@@ -374,12 +374,7 @@ def _floor(p: Prepared, ctx: Context) -> tuple[str, str] | None:
     """The highest grade a ``fixed`` grading rule gives the ticket, and that rule: no regrade
     goes below it (a safety accident stays L3 whoever regrades it). Other rules give a first
     grade staff may change; a grade stated on the form is not a floor either."""
-    rules = [r for r in ctx.first_grade(p.facts)[1] if r.fixed]
-    best = ctx.cfg.highest([r.grade for r in rules])
-    if best is None:
-        return None
-    rule = next(r for r in rules if r.grade == best)
-    return best, rule.note or rule.grade
+    return ctx.floor(p.facts)
 
 
 def _staff_replies(t: Ticket, tl: Timeline, ctx: Context) -> float | None:

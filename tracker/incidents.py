@@ -273,7 +273,8 @@ def carried(clocks: list[ClockView], p: Prepared, inc: IncidentState, now: float
         # An incident opened in this run has no clocks yet: it carries whatever falls due now.
         if (c.id in inc.clocks or inc.number is None) and c.escalations:
             kept = tuple(e for e in c.escalations if not since <= epoch(e.at) < until)
-            c = replace(c, escalations=kept)
+            if len(kept) != len(c.escalations):
+                c = replace(c, escalations=kept)
         out.append(c)
     return out
 

@@ -112,6 +112,10 @@ def _headings(lines: list[str]) -> list[tuple[int, str]]:
     swallow every later answer. Whether a fence closes is known in O(1) from the longest
     closing run of each fence character in the lines after it.
     """
+    text = "\n".join(lines)
+    if "```" not in text and "~~~" not in text:  # no fence line: every heading line counts
+        matches = ((i, _HEADING_RE.match(line)) for i, line in enumerate(lines) if "###" in line)
+        return [(i, m.group(1).strip()) for i, m in matches if m]
     fences = [_fence(line) for line in lines]
     longest_after: dict[str, list[int]] = {"`": [0] * (len(lines) + 1), "~": [0] * (len(lines) + 1)}
     for i in range(len(lines) - 1, -1, -1):
@@ -191,9 +195,21 @@ def _type_label(cfg: Config, type_id: str) -> str:
 def _titled(title: str, cfg: Config) -> list[Form]:
     """The forms whose ``title_prefix`` the title starts with (the longest prefix wins)."""
     folded = _fold(title[:200])
-    hits = [f for f in cfg.forms if f.title_prefix.strip() and folded.startswith(_fold(f.title_prefix))]
+    hits = [f for f in cfg.forms if f.title_prefix.strip() and folded.startswith(_norm(f.title_prefix))]
     longest = max((len(f.title_prefix.strip()) for f in hits), default=0)
     return [f for f in hits if len(f.title_prefix.strip()) == longest]
+
+
+def _heading_sets(cfg: Config, form: Form) -> tuple[frozenset[str], ...]:
+    """Per field of ``form`` (known to the config), the normalised headings that name it
+    (built once per policy and form)."""
+    sets: dict[str, tuple[frozenset[str], ...]] = cfg.lookups.setdefault("intake.heading_sets", {})
+    found = sets.get(form.id)
+    if found is None:
+        found = sets[form.id] = tuple(
+            frozenset(_norm(t) for t in _field_labels(cfg, fid)) for fid in form.fields if fid in cfg.fields
+        )
+    return found
 
 
 def _best_form(headings: set[str], labels: Iterable[str], cfg: Config, title: str = "") -> str | None:
@@ -205,11 +221,7 @@ def _best_form(headings: set[str], labels: Iterable[str], cfg: Config, title: st
         best: str | None = None
         best_key: tuple[int, float] = (0, 0.0)
         for form in pool:
-            hits = sum(
-                1
-                for fid in form.fields
-                if fid in cfg.fields and any(_norm(t) in headings for t in _field_labels(cfg, fid))
-            )
+            hits = sum(1 for labels in _heading_sets(cfg, form) if not labels.isdisjoint(headings))
             key = (hits, hits / len(form.fields))
             if hits and key > best_key:
                 best, best_key = form.id, key

@@ -26,7 +26,7 @@ import binascii
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
@@ -97,10 +97,11 @@ def _decoded_key(raw: str) -> str | None:
     return unquote(raw) if _KEY_RE.fullmatch(raw) else None
 
 
+@lru_cache(maxsize=4096)
 def parts_of(key: str) -> tuple[str, ...]:
     """The keys one marker key stands for: a comment that says several things at once
     (``esc:plan:0:0+remind:report``) is found again under each of them."""
-    return tuple(part for part in key.split(JOIN) if part)
+    return tuple([part for part in key.split(JOIN) if part])
 
 
 def joined_key(keys: list[str] | tuple[str, ...]) -> str:
@@ -117,18 +118,31 @@ def join_parts(parts: list[tuple[str, str]]) -> tuple[str, str]:
     return joined_key([key for key, _ in parts]), body
 
 
-def split_parts(key: str, body: str) -> dict[str, str]:
-    """Each part's text of a comment with marker key ``key`` and ``body`` (marker line or not)."""
-    if body.startswith(MARKER_PREFIX):
-        body = body.split("\n", 1)[1] if "\n" in body else ""
-    keys = parts_of(key)
-    if len(keys) == 1:
+def split_parts(key: str, body: str, only: Callable[[str], bool] | None = None) -> dict[str, str]:
+    """Each part's text of a comment with marker key ``key`` and ``body`` (marker line or not);
+    with ``only``, just the parts whose key it accepts (the others' text is never cut out)."""
+    if len(parts_of(key)) == 1:
+        if only is not None and not only(key):
+            return {}
+        if body.startswith(MARKER_PREFIX):
+            body = body.split("\n", 1)[1] if "\n" in body else ""
         return {key: body}
+    start = 0
+    if body.startswith(MARKER_PREFIX):
+        start = body.find("\n") + 1
+        if start == 0:
+            return {}
     out: dict[str, str] = {}
-    for chunk in body.split(PART_PREFIX)[1:]:
-        end = chunk.find(_END)
-        if end > 0 and _KEY_RE.fullmatch(chunk[:end]):
-            out.setdefault(unquote(chunk[:end]), chunk[end + len(_END) :].strip("\n"))
+    pos = body.find(PART_PREFIX, start)
+    while pos >= 0:
+        begin = pos + len(PART_PREFIX)
+        after = body.find(PART_PREFIX, begin)
+        stop = after if after >= 0 else len(body)
+        end = body.find(_END, begin, stop)
+        part = _decoded_key(body[begin:end]) if end > begin else None
+        if part is not None and part not in out and (only is None or only(part)):
+            out[part] = body[end + len(_END) : stop].strip("\n")
+        pos = after
     return out
 
 
@@ -351,10 +365,11 @@ def escalation_key(clock: str, cycle: int, step: int, due: float | None = None) 
     """Step ``step`` of the escalation ladder of round ``cycle`` of ``clock``; with ``due``
     (epoch seconds), a later miss of that step after the due time moved (a regrade)."""
     if due is None:
-        return _key(ESCALATION, clock, cycle, step)
-    return _key(ESCALATION, clock, cycle, step, int(due))
+        return f"{ESCALATION}:{clock}:{cycle}:{step}"
+    return f"{ESCALATION}:{clock}:{cycle}:{step}:{int(due)}"
 
 
+@lru_cache(maxsize=4096)
 def escalation_of(key: str) -> tuple[str, int, int] | None:
     """(clock, cycle, step) of an escalation key, or None for any other key."""
     rest = _rest(key, ESCALATION)
