@@ -69,13 +69,17 @@ def _view(
     incidents: Mapping[str, IncidentState],
     member_key: str | None,
     duplicate_of: int | None = None,
+    history: History | None = None,
 ) -> tuple[TicketView, History]:
     """One ticket's view and history, given the incidents as known so far."""
     cfg = ctx.cfg
     t = p.ticket
     own = incidents.get(p.incident_key) if p.incident_key and duplicate_of is None else None
     inc = incidents[member_key] if member_key else None
-    h = read_history(p, ctx, inc.resolved if inc else None, inc.commands if inc else ())
+    if history is not None and inc is None:
+        h = history  # read already (an incident ticket's, for its resolution)
+    else:
+        h = read_history(p, ctx, inc.resolved if inc else None, inc.commands if inc else ())
     facts = p.facts
     grade = h.grade
     facts_for_clocks = {**facts, "grade": grade}
@@ -173,7 +177,9 @@ def assess_all(
     views = {}
     for p in _order(prepared):
         n = p.ticket.number
-        view, h = _view(p, ctx, now_s, incidents, found.member_of.get(n), found.duplicates.get(n))
+        view, h = _view(
+            p, ctx, now_s, incidents, found.member_of.get(n), found.duplicates.get(n), found.histories.get(n)
+        )
         _learn(incidents, p, view, h)
         views[n] = view
     return [views[p.ticket.number] for p in prepared]
@@ -233,7 +239,7 @@ def grade(
                 notes.append(f"#{p.ticket.number} duplicates incident #{first}")
             continue  # graded no further; its memo is left out, so it is read again
         member_key = found.member_of.get(p.ticket.number)
-        view, h = _view(p, ctx, now_s, incidents, member_key)
+        view, h = _view(p, ctx, now_s, incidents, member_key, None, found.histories.get(p.ticket.number))
         _learn(incidents, p, view, h)
         if only is not None and p.ticket.number not in only:
             continue

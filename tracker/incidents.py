@@ -17,7 +17,7 @@ from tracker.clocks import INF, epoch
 from tracker.config import FREE_TEXT
 from tracker.context import Context
 from tracker.grading import SurgeCandidate, detect_surges, first_grade
-from tracker.history import read_history
+from tracker.history import History, read_history
 from tracker.i18n import format_span, gettext
 from tracker.labels import grade_label, type_label
 from tracker.model import CloseTicket, EditComment, OpenIncident, PostComment
@@ -65,6 +65,8 @@ class Incidents:
     member_of: Mapping[int, str]  # ticket number -> the key of the incident it belongs to
     # A second incident ticket for one key (two runs at once both opened it) -> the first.
     duplicates: Mapping[int, int] = field(default_factory=dict)
+    # Incident tickets' histories (as :func:`read_history` with no incident of their own).
+    histories: Mapping[int, History] = field(default_factory=dict)
 
 
 def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> Incidents:
@@ -74,6 +76,7 @@ def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> In
     incidents: dict[str, IncidentState] = {}
     members: dict[str, list[int]] = {}
     duplicates: dict[int, int] = {}
+    histories: dict[int, History] = {}  # incident tickets' own, read for their resolution
     for p in sorted(prepared, key=lambda p: p.ticket.number):
         if p.incident_key in incidents:
             opened_first = incidents[p.incident_key].number
@@ -140,9 +143,8 @@ def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> In
             tier = p.facts.get(surge.tier_fact) or "ordinary"
             if isinstance(group, str) and isinstance(tier, str):
                 candidates.append(SurgeCandidate(p.ticket.number, p.opened, group, tier))
-        resolved_at = {
-            p.incident_key: read_history(p, ctx, None).resolved for p in prepared if p.incident_key
-        }
+        histories.update((p.ticket.number, read_history(p, ctx, None)) for p in prepared if p.incident_key)
+        resolved_at = {p.incident_key: histories[p.ticket.number].resolved for p in prepared if p.incident_key}
         while candidates:
             later: list[SurgeCandidate] = []  # arrived after their incident was resolved
             for hit in detect_surges(candidates, cfg):
@@ -181,7 +183,7 @@ def find_incidents(prepared: Sequence[Prepared], ctx: Context, now: float) -> In
         if p.ticket.number in rules_of and p.ticket.number not in member_of:
             rule_incident(p)
     found = {k: replace(inc, members=tuple(sorted(members[k]))) for k, inc in incidents.items()}
-    return Incidents(found, {m: k for k, inc in found.items() for m in inc.members}, duplicates)
+    return Incidents(found, {m: k for k, inc in found.items() for m in inc.members}, duplicates, histories)
 
 
 def _surge_grade(ctx: Context, group: str, members: list[Prepared]) -> str:
