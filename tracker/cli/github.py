@@ -36,8 +36,8 @@ from tracker.i18n import Translator
 from tracker.ledger import Ledger
 
 DEFAULT_DB = ".tracker/ledger.db"
-_T = TypeVar("_T")
 DEFAULT_MIN_BUDGET = 50
+_T = TypeVar("_T")
 
 LEDGER_OPTION = db_option(DEFAULT_DB, "The ledger: a cache of the repository, rebuilt when missing.")
 
@@ -149,20 +149,6 @@ def _connect(
         yield hub
     finally:
         hub.disconnect()
-
-
-@contextmanager
-def _desk(cfg: Config, conn: dict[str, Any], now: datetime | None = None) -> Iterator[tuple[GitHubHub, Ledger]]:
-    """The hub and the ledger for the connection options every GitHub command takes."""
-    from tracker.sync import open_ledger
-
-    options = {k: v for k, v in conn.items() if k not in ("db_path", "cfg")}
-    with _connect(cfg, now=now, **options) as hub:
-        store = open_ledger(str(conn["db_path"]), hub.repo, on_rebuild=_teller(cfg))
-        try:
-            yield hub, store
-        finally:
-            store.close()
 
 
 def _teller(cfg: Config) -> Callable[[Any], None]:

@@ -19,10 +19,12 @@ from typing import Any
 import click
 
 from tracker.cli.common import CONFIG_OPTION, DB_OPTION, JSON_OPTION, NOW_OPTION, open_store, print_json, table
-from tracker.cli.github import _connect, _connection_options, _desk
+from tracker.cli.github import _connect, _connection_options, _on_desk
 from tracker.config import Config, load_config, load_config_text
 from tracker.errors import UsageError
+from tracker.github_hub import GitHubHub
 from tracker.i18n import Translator
+from tracker.ledger import Ledger
 from tracker.model import Ticket
 from tracker.protocol import marker_key, with_marker
 from tracker.whatif import WhatIf, compare
@@ -170,7 +172,8 @@ def whatif_pr(
     from tracker.sync import sync
 
     after = load_config(proposed)  # validated before any request
-    with _desk(cfg, conn) as (hub, store):
+
+    def work(hub: GitHubHub, store: Ledger) -> WhatIf:
         sync(hub, store)
         tickets: list[Ticket] = store.tickets(state="open")
         w = compare(tickets, cfg, after, now, workflow=_workflow(workflow))
@@ -180,7 +183,9 @@ def whatif_pr(
                 fh.write(md)
         if comment:
             _comment(hub, event_path, conn.get("repo"), md, cfg.locale)
-    _print(w, cfg, after, as_json, markdown=False)
+        return w
+
+    _print(_on_desk(cfg, conn, work), cfg, after, as_json, markdown=False)
 
 
 def _comment(hub: Any, event_path: str | None, repo: str | None, body: str, locale: str) -> None:
