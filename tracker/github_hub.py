@@ -44,7 +44,6 @@ run faults without waiting.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import time
@@ -185,12 +184,20 @@ def _header_int(headers: dict[str, Any] | None, name: str) -> int | None:
         return None
 
 
+def _date_of(headers: dict[str, Any] | None) -> datetime | None:
+    """GitHub's clock as an answer states it (its ``Date``), None when it states none."""
+    if not headers or not headers.get("date"):
+        return None
+    try:
+        return parsedate_to_datetime(str(headers["date"])).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None
+
+
 def _server_time(headers: dict[str, Any]) -> float:
     """GitHub's clock: the answer's ``Date``, else this machine's."""
-    try:
-        return parsedate_to_datetime(str(headers.get("date"))).timestamp()
-    except (TypeError, ValueError):
-        return time.time()
+    stated = _date_of(headers)
+    return stated.timestamp() if stated is not None else time.time()
 
 
 def _times(n: int) -> str:
@@ -289,9 +296,7 @@ class GitHubHub:
         return self._github_now
 
     def _note_headers(self, headers: dict[str, Any] | None) -> None:
-        if headers and headers.get("date"):
-            with contextlib.suppress(TypeError, ValueError):
-                self._github_now = parsedate_to_datetime(str(headers["date"])).astimezone(UTC)
+        self._github_now = _date_of(headers) or self._github_now
         remaining = _header_int(headers, "x-ratelimit-remaining")
         if remaining is not None:
             self.stats.remaining = remaining
