@@ -167,13 +167,9 @@ def _read_comments(ticket: Ticket, ctx: Context) -> _Comments:
             duplicates.append((comment, said))
         for part in parts:
             bot_comments.setdefault(part, comment)
+            linked_to = linked_incident_of(part) or linked_to
     for comment in ticket.comments:
         if ctx.is_bot(comment.author, comment.is_bot):
-            key = marker_key(comment.body) if ctx.is_grader(comment.author) else None
-            for part in parts_of(key) if key else ():
-                linked = linked_incident_of(part)
-                if linked is not None:
-                    linked_to = linked
             continue
         found = _commands_in(comment, ctx)
         if not found:
