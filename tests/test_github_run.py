@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 from fakegithub import FakeGitHub, webhook_example
-from github_desk import T0, Desk, open_desk, says
+from github_desk import T0, Desk, Result, open_desk, says
 from github_desk import event_payload as _payload
 
 from tracker.ledger import Ledger
+from tracker.memory import recall
 from tracker.protocol import marker
 
 
@@ -143,6 +144,61 @@ def test_issues_opened_grades_that_ticket_within_a_few_reads(desk: Desk) -> None
     assert {"grade:major", "type:fault"} <= set(desk.srv.label_names(number))
     touched = {int(r.path.split("/")[5]) for r in desk.srv.requests if r.method != "GET" and "/issues/" in r.path}
     assert touched == {number}
+
+
+def _opened(desk: Desk, title: str) -> Result:
+    number = desk.ticket("low", title=title, created_at=desk.now)
+    return desk.run("--event-name", "issues", "--event-path", str(_payload(desk, "issues", "opened", number)))
+
+
+def _written(desk: Desk) -> set[int]:
+    return {int(r.path.split("/")[5]) for r in desk.srv.requests if r.method != "GET" and "/issues/" in r.path}
+
+
+def _quiet_major(desk: Desk) -> int:
+    """A major ticket graded, then graded again with nothing to do: remembered, it rests until
+    its response clock is at risk (48 minutes into its hour)."""
+    major = desk.ticket("high", title="Login fails for everyone")
+    assert desk.run().code == 0
+    desk.later(timedelta(minutes=5))
+    assert desk.run().json["planned"] == 0
+    with Ledger(desk.db) as store:
+        assert recall(store)[major].wake == (T0 + timedelta(minutes=48)).timestamp()
+    desk.later(timedelta(hours=3))
+    return major
+
+
+def test_an_event_run_also_delivers_what_has_fallen_due_elsewhere(desk: Desk) -> None:
+    major = _quiet_major(desk)
+    first = _opened(desk, "Typo on the pricing page")
+    assert first.code == 0, first.err
+    assert first.json["graded"] == 2
+    assert [d["kind"] for d in first.json["late"]][:1] == ["escalation"]
+    state = desk.state()
+    assert "sla:breach" in state[major]["labels"] and "esc:response:0:0" in state[major]["bot_comments"]
+    # The next event run grades it once more (the escalation changed it) and finds nothing to
+    # write; it is remembered again, resting until its next wake time.
+    desk.later(timedelta(minutes=1))
+    desk.srv.reset_counts()
+    second = _opened(desk, "Search is slow")
+    assert second.code == 0, second.err
+    assert _written(desk) == {max(desk.srv.issues)}
+    with Ledger(desk.db) as store:
+        assert recall(store)[major].wake > desk.now.timestamp()
+    assert desk.state()[major] == state[major]
+
+
+def test_an_event_run_leaves_what_fell_due_elsewhere_when_the_hours_writes_are_spent(desk: Desk) -> None:
+    major = _quiet_major(desk)
+    with Ledger(desk.db) as store:
+        store.set_meta("writes_last_hour", json.dumps([[desk.now.timestamp(), 10_000]]))
+    result = _opened(desk, "Typo on the pricing page")
+    assert result.code == 0, result.err
+    summary = result.json
+    assert summary["graded"] == 2 and summary["deferred"] == 1
+    number = max(desk.srv.issues)
+    assert "grade:minor" in desk.srv.label_names(number)  # the event's own ticket, whatever the budget
+    assert "sla:breach" not in desk.srv.label_names(major)  # left for a later run
 
 
 def test_issues_opened_on_a_cold_ledger_reads_only_that_ticket(desk: Desk) -> None:

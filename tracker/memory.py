@@ -27,6 +27,7 @@ from tracker.model import OpenIncident, Plan, Ticket
 __all__ = [
     "POLICY_KEY",
     "TicketMemory",
+    "fallen_due",
     "forget",
     "forget_tickets",
     "load_memory",
@@ -170,5 +171,19 @@ def restless(
             " OR i.updated_at IS NOT m.incident_updated_at)))"
             " ORDER BY t.number",
             params,
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def fallen_due(store: Ledger, *, now: datetime, updated_since: datetime) -> list[int]:
+    """Numbers of remembered tickets whose wake time has come: open ones, and closed ones
+    updated since ``updated_since`` (a report may fall due after closing). An event run
+    grades these too, so every run delivers what has fallen due, not only the next
+    scheduled one."""
+    with store.read() as db:
+        rows = db.execute(
+            "SELECT m.number FROM grader_memo m JOIN tickets t ON t.number = m.number"
+            " WHERE m.wake <= ? AND (t.state = 'open' OR t.updated_at >= ?) ORDER BY m.number",
+            (now.timestamp(), to_db_time(updated_since)),
         ).fetchall()
     return [r[0] for r in rows]

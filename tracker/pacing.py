@@ -14,7 +14,7 @@ ledger (:func:`spent_in_hour`, :func:`record_writes` work on that list).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -105,12 +105,15 @@ class Paced:
     deferred_writes: int
 
 
-def pace(plan: Plan, tickets: Sequence[Ticket], budget: int, grade_rank: Mapping[str, int]) -> Paced:
+def pace(
+    plan: Plan, tickets: Sequence[Ticket], budget: int, grade_rank: Mapping[str, int], keep: Collection[int] = ()
+) -> Paced:
     """The part of ``plan`` that fits in ``budget`` writes, the most urgent tickets first.
 
-    A ticket's actions are kept or deferred together; incidents come first. A deferred
-    ticket's memo is dropped, so the next run grades it again. ``grade_rank`` maps grade
-    *labels* to their rank.
+    A ticket's actions are kept or deferred together; incidents come first, then the
+    tickets in ``keep`` (an event's own ticket), whatever they cost. A deferred ticket's
+    memo is dropped, so the next run grades it again. ``grade_rank`` maps grade *labels*
+    to their rank.
     """
     total = sum(writes_of(a) for a in plan.actions)
     if total <= budget:
@@ -125,11 +128,12 @@ def pace(plan: Plan, tickets: Sequence[Ticket], budget: int, grade_rank: Mapping
     known = {t.number: t for t in tickets}
     adding = {a.number: a.add for a in plan.actions if isinstance(a, SetLabels)}
     order = sorted(
-        by_ticket,
+        (n for n in by_ticket if n not in keep),
         key=lambda n: urgency(known[n], grade_rank, adding.get(n, ())) if n in known else (0, 0.0),
     )
+    kept_numbers = {n for n in by_ticket if n in keep}
     left = budget - sum(writes_of(a) for a in incidents)
-    kept_numbers: set[int] = set()
+    left -= sum(writes_of(a) for n in kept_numbers for a in by_ticket[n])
     deferred: list[int] = []
     deferred_writes = 0
     for number in order:

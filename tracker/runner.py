@@ -8,8 +8,10 @@ Two entry points, one per workflow trigger:
 * :func:`run_event` — on an ``issues`` / ``issue_comment`` event, within seconds: the issue
   (and comment) from the payload go straight into the ledger, the ledger catches up (an
   incremental sync when it is warm; otherwise just this ticket's comments and events), and
-  only that ticket (plus any ticket the catch-up found changed, in case a queued run was
-  replaced) is planned, with the other tickets as context for surge detection.
+  that ticket (plus any ticket the catch-up found changed, in case a queued run was
+  replaced, and any whose remembered wake time has come) is planned, with the other tickets
+  as context for surge detection. Every run thus delivers what has fallen due, and leaves
+  the memory of what it graded.
 
 Labels the plan is about to use are created first if GitHub does not have them yet
 (remembered in the ledger, so that costs no request once they exist). Nothing here decides
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +37,7 @@ from tracker.gcpause import paused_gc
 from tracker.github_hub import GitHubHub, GitHubRequestError, is_bot_user, login_of
 from tracker.labels import LabelSpec, catalog
 from tracker.ledger import Ledger
-from tracker.memory import forget_tickets, load_memory, save_memory
+from tracker.memory import POLICY_KEY, fallen_due, forget_tickets, load_memory, save_memory
 from tracker.model import OpenIncident, Plan, PostComment, SetLabels, Ticket
 from tracker.pacing import effects, pace, record_writes, spent_in_hour
 from tracker.protocol import DUE_ITEM, ESCALATION, REMINDER, kind_of, parts_of
@@ -317,11 +319,20 @@ def _log_writes(store: Ledger, summary: RunSummary) -> None:
     store.set_meta(WRITES_LOG, json.dumps(record_writes(log, summary.now.timestamp(), summary.writes)))
 
 
-def _paced(cfg: Config, ctx: Context, store: Ledger, plan: Plan, tickets: list[Ticket], summary: RunSummary) -> Plan:
-    """``plan`` cut to what is left of the hour's write budget, most urgent tickets first."""
+def _paced(
+    cfg: Config,
+    ctx: Context,
+    store: Ledger,
+    plan: Plan,
+    tickets: list[Ticket],
+    summary: RunSummary,
+    keep: Collection[int] = (),
+) -> Plan:
+    """``plan`` cut to what is left of the hour's write budget, most urgent tickets first
+    (those in ``keep`` whatever they cost)."""
     summary.effects = effects(plan.actions).as_dict()
     rank = {label: cfg.grade_rank[g] for label, g in ctx.grade_labels.items()}
-    paced = pace(plan, tickets, _write_budget(cfg, store, summary.now), rank)
+    paced = pace(plan, tickets, _write_budget(cfg, store, summary.now), rank, keep)
     summary.deferred, summary.deferred_writes = len(paced.deferred), paced.deferred_writes
     return paced.plan
 
@@ -413,19 +424,27 @@ def run_event(
         summary.sync = report.as_dict()
         _recheck(hub, store, summary, report.changed)
         only = {number} | report.changed
+        # The run is paid for: it also delivers what has fallen due on other tickets, as far
+        # as the hour's write budget allows (the event's own tickets go first, whatever they cost).
+        ctx = Context(cfg)
+        remembered = store.get_meta(POLICY_KEY) == ctx.digest
+        due = set(fallen_due(store, now=now, updated_since=now - RECENTLY_CLOSED)) - only if remembered else set()
         tickets = grading_set(store, now, also=only)
-        summary.graded = len(only)
+        summary.graded = len(only | due)
         with paused_gc():
-            plan = grade(tickets, cfg, now, only=only, memo={})  # memo={}: fresh wake times, nothing rests
+            plan = grade(tickets, cfg, now, only=only | due, ctx=ctx, memo={})  # memo={}: fresh wake times
+            plan = _paced(cfg, ctx, store, plan, tickets, summary, keep=only)
         if warm:
             prime_hub(hub, tickets)
 
         def regrade() -> Plan:
-            return grade(grading_set(store, now, also=only), cfg, now, only=only)
+            every = grading_set(store, now, also=only)
+            return _paced(cfg, ctx, store, grade(every, cfg, now, only=only | due, ctx=ctx), every, summary, only)
 
-        summary.effects = effects(plan.actions).as_dict()
         _apply(cfg, hub, store, plan, summary, regrade)
-        _wake(cfg, store, summary, dict(plan.memo), lambda: assess_all(tickets, cfg, now), plan)
+        if remembered and not dry_run:
+            save_memory(store, plan, tickets)
+        _wake(cfg, store, summary, dict(plan.memo), lambda: assess_all(tickets, cfg, now, ctx=ctx), plan)
     finally:
         _finish(summary, hub, before, writes_before)
         _log_writes(store, summary)
