@@ -11,9 +11,10 @@ reminders and to-do notes it posted. The model, from GitHub's documentation:
   trigger. Every job then spends ``JOB_STARTUP_S`` (measured once: a clean venv installing
   ``requirements/grader.txt`` with hashes and then the grader) before the grader reads GitHub.
 * Grading runs in one concurrency group: one running, one pending; a newer pending run
-  replaces the older (free: it never started). An event run grades its ticket and those
-  that changed since the last run; a scheduled or dispatched run grades what the memory
-  cannot vouch for (:func:`tracker.desk.run_grader`).
+  replaces the older (free: it never started). An event run grades its ticket, those that
+  changed since the last run and those whose remembered wake time has come, and leaves the
+  memory of what it graded (as :func:`tracker.runner.run_event`); a scheduled or dispatched
+  run grades what the memory cannot vouch for (:func:`tracker.desk.run_grader`).
 * Billing: each job rounded up to whole minutes, sleeping included; skipped jobs are free.
   A grading job takes ``JOB_STARTUP_S`` + 3 s + 0.4 s per write; requests are 3 (scheduled),
   5 (event) or 1 (a dispatch) plus the writes.
@@ -22,11 +23,12 @@ reminders and to-do notes it posted. The model, from GitHub's documentation:
   (its own concurrency group, cancel-in-progress) starts 5-15 s later plus its start-up,
   sleeps until ``timer_lead`` before the wake moment and dispatches the grader.
 
-Configurations: ``schedule`` (today's workflow before the timer: ``*/15`` day and night, every
-issue event and comment), ``unlimited`` (the generated workflow where minutes are free: its cron
+Configurations: ``schedule`` (the workflow and grader before this design, measured first:
+``*/15`` day and night, every issue event and comment, an event run grading its own ticket
+only), ``unlimited`` (the generated workflow where minutes are free: its cron
 lines, every event, the timer) and ``budget`` (the generated workflow with the default
-``github.minutes_per_month``: its sparser cron lines, openings only, the timer within the budget
-rule). Lateness of a moment = the end of the job that posted it minus when it fell due. Seeded:
+``github.minutes_per_month``: its sparser cron lines, densest where the clocks are shortest,
+openings only, the timer within the budget rule). Lateness of a moment = the end of the job that posted it minus when it fell due. Seeded:
 the same flags print the same figures. One JSON object per line; figures a month are scaled
 from ``--days`` (a month is slow on two cores: the figures in docs/benchmarks.md replay 3 days).
 ``--check`` exits 1 when a target is missed: ``unlimited`` p95 at most 2 minutes; ``budget``
@@ -51,12 +53,13 @@ from typing import Any
 from tracker.apply import apply_plan
 from tracker.config import Config, GitHubRuns, load_config, preset_path
 from tracker.demo import SCENARIOS, Step, _generic, _login
-from tracker.desk import gradable, run_grader
+from tracker.desk import RECENTLY_CLOSED, gradable, run_grader
 from tracker.engine import Context, assess_all, grade
 from tracker.intake import render_body
 from tracker.labels import type_label
 from tracker.ledger import Ledger
 from tracker.local_hub import LocalHub
+from tracker.memory import fallen_due, save_memory
 from tracker.model import Plan, PostComment
 from tracker.schedule import schedule_for
 from tracker.wake import JOB_STARTUP_S, billed_minutes, desk_wake, fell_due, percentile, timer
@@ -196,11 +199,15 @@ def _grade(sim: Sim, t: float, run: Run, ctx: Context) -> None:
     now = _dt(t)
     if run.kind == "event":
         only = {run.number} | sim.changed if run.number is not None else set(sim.changed)
+        if sim.config != "schedule":  # the grader before: an event run grades its own ticket only
+            only |= set(fallen_due(sim.store, now=now, updated_since=now - RECENTLY_CLOSED))
         tickets = gradable(sim.store, now)
         plan = grade(tickets, sim.cfg, now, only=only, ctx=ctx, memo={})  # as tracker run: fresh wake times
         hub = LocalHub(sim.store, sim.cfg.bot.login, lambda: now)
         report = apply_plan(plan, hub, store=sim.store, run_id=f"e{sim.seq}", now=now)
         plans, writes, fresh = [plan], report.writes, dict(plan.memo)
+        if sim.config != "schedule":
+            save_memory(sim.store, plan, tickets)
         sim.store.begin_run(f"e{sim.seq}", now)
         sim.store.finish_run(f"e{sim.seq}", "ok")
         _count(sim, t, 5 + writes)

@@ -118,11 +118,18 @@ def test_workflows_never_overwrite_a_hand_written_file(tmp_path: Path, monkeypat
 
 def test_workflows_minutes_prints_the_schedule_and_its_cost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    assert run(["init", "--preset", "desk", "--action-ref", REF], tmp_path)[0] == 0
+    assert run(["init", "--preset", "online", "--action-ref", REF], tmp_path)[0] == 0
     code, out, _ = run(["workflows", "--minutes"], tmp_path)
     assert code == 0
-    assert out.splitlines()[:2] == ["cron: 7,22,37,52 1-3,5-9 * * *", "cron: 3 1,5 * * *"]
-    assert out.splitlines()[2].startswith("每 15 分钟")
+    assert out.splitlines() == [
+        "cron: 7,47 0,10,12,14 * * *",
+        "cron: 7,27,47 1-9 * * *",  # 09:00-18:00 in Shanghai: a 5-minute clock counts then
+        "cron: 27 11,13,15,23 * * *",
+        "cron: 3 23 * * *",  # 07:03 in Shanghai, as the desk is manned again
+        "每 20分钟 运行一次：每周 63 个小时（UTC），其中最短的时钟为 5分钟",
+        "每 40分钟 运行一次：每周 56 个小时（UTC），其中最短的时钟为 30分钟",
+        "每月 1200 次，约 1200 分钟运行器时间（定时运行在 github.minutes_per_month 中的份额：1300）",
+    ]
 
 
 def test_init_with_a_token_and_a_repository_creates_the_labels(gh: Desk, tmp_path: Path) -> None:
@@ -162,8 +169,8 @@ def test_the_install_guide_states_the_minutes_each_preset_costs() -> None:
     for preset in PRESETS:
         s = schedule_for(load_config(preset_path(preset)))
         assert s.fits and s.budget == 1300  # github.schedule_share of the default 2,000
+        intervals = "; ".join(f"{t.step} min in {t.hours} h (shortest clock {t.shortest:,} min)" for t in s.tiers)
         expected.append(
-            f"| `{preset}` | {s.manned_hours_per_week} | {s.step} minutes | {s.runs_per_month:,} | "
-            f"{s.minutes_per_month:,} |"
+            f"| `{preset}` | {s.manned_hours_per_week} | {intervals} | {s.runs_per_month:,} | {s.minutes_per_month:,} |"
         )
     assert rows == expected

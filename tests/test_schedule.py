@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tracker.config import PRESETS, CalendarSpec, load_config, preset_path
-from tracker.schedule import STEPS, grader_schedule, schedule_for
+from tracker.config import PRESETS, CalendarSpec, Clock, load_config, preset_path
+from tracker.schedule import STEPS, grader_schedule, schedule_for, shortest_clocks
 from tracker.whatif_runner import scheduled_runs
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -79,6 +80,49 @@ def test_the_interval_widens_as_the_budget_shrinks() -> None:
     steps = [grader_schedule(NINE_TO_SIX, UTC_ZONE, budget, SHARE).step for budget in (50_000, 2000, 800, 300, 100)]
     assert steps == [5, 10, 20, 60, 240]
     assert steps == sorted(steps)
+    # Between the round intervals, the multiples of five keep every run off the round minutes.
+    s = grader_schedule(NINE_TO_SIX, UTC_ZONE, 700, SHARE)
+    assert s.step == 25 and s.lines[:2] == ("17,42 9,14 * * 1-5", "7,32,57 10,15 * * 1-5")
+    grid = [t for t in week_runs(s.lines) if t.minute != 3]  # 09:03, as the desk opens, aside
+    assert {b - a for a, b in pairwise(grid) if a.date() == b.date()} == {timedelta(minutes=25)}
+
+
+def clock(within: Any, counting: str = "manned", calendar: str = "default") -> Clock:
+    return Clock.model_validate(
+        {"id": "c", "name": "c", "stop": ["resolved"], "within": within, "counting": counting, "calendar": calendar}
+    )
+
+
+def test_the_shortest_clock_of_each_hour_takes_the_hours_own_limit() -> None:
+    # A split limit: 5 minutes in working hours, 30 in manned off hours; nothing counts at night.
+    shortest = shortest_clocks([clock({"working": "5m", "off_hours": "30m"})], LONG_DAY)
+    monday = shortest[:24]
+    assert monday[7:19] == [5.0] * 12 and monday[19:23] == [30.0] * 4
+    assert monday[:7] == [None] * 7 and monday[23] is None
+    assert shortest[5 * 24 + 10] is None  # Saturday: a rest day with no manned time
+    # Per grade, the shortest grade counts; a clock on working time only is off in manned hours.
+    shortest = shortest_clocks([clock({"high": "2h", "low": "8h"}, counting="working")], LONG_DAY)
+    assert shortest[10] == 120.0 and shortest[20] is None
+    # Elapsed time counts always, whatever the calendar.
+    assert shortest_clocks([clock("1h", counting="elapsed")], LONG_DAY)[3] == 60.0
+
+
+def test_hours_with_shorter_clocks_are_run_more_often() -> None:
+    clocks = [clock({"working": "5m", "off_hours": "30m"})]
+    s = grader_schedule(LONG_DAY, UTC_ZONE, 2000, SHARE, clocks)
+    assert [(t.step, t.hours, t.shortest) for t in s.tiers] == [(15, 60, 5), (25, 20, 30)]
+    runs = week_runs(s.lines)
+    assert len(runs) == s.runs_per_week <= s.budget * 7 / 30
+    working = [t for t in runs if 7 <= t.hour < 19]
+    evening = [t for t in runs if 19 <= t.hour < 23]
+    assert len(working) == 5 * (12 * 4 + 1) and len(evening) == 5 * 9  # 07:03 as it opens; 19:17, 19:42, 20:07 …
+    assert s.hour_steps[10] == 15 and s.hour_steps[20] == 25 and s.hour_steps[2] == 0
+    # One limit everywhere gives one interval, as dense as the budget allows.
+    even = grader_schedule(LONG_DAY, UTC_ZONE, 2000, SHARE, [clock("30m")])
+    assert len(even.tiers) == 1 and even.step == grader_schedule(LONG_DAY, UTC_ZONE, 2000, SHARE).step
+    # Free minutes: the densest interval everywhere.
+    free = grader_schedule(LONG_DAY, UTC_ZONE, 0, SHARE, clocks)
+    assert [t.step for t in free.tiers] == [STEPS[0]]
 
 
 def test_a_budget_too_small_for_any_interval_says_so() -> None:
@@ -114,7 +158,6 @@ def test_every_manned_minute_of_a_preset_has_a_run_within_its_interval(preset: s
     cals = list(calendars_for(cfg).values())
     week = datetime(2026, 3, 16, tzinfo=UTC)  # a week with no official holiday
     runs = scheduled_runs(s.lines, week - timedelta(hours=1), days=8)
-    reach = timedelta(minutes=s.step + 5)
     j = 0
     for i in range(7 * 24 * 60):
         t = week + timedelta(minutes=i)
@@ -122,8 +165,11 @@ def test_every_manned_minute_of_a_preset_has_a_run_within_its_interval(preset: s
             continue
         while j + 1 < len(runs) and runs[j + 1] <= t + timedelta(minutes=5):
             j += 1
+        hour = t.weekday() * 24 + t.hour
+        step = max(s.hour_steps[hour], s.hour_steps[hour - 1])  # the hour's interval, or the one before
+        assert step, (preset, t)
         # a run at most one interval ago, or (a period's first minutes) within the next five
-        assert t - reach < runs[j] <= t + timedelta(minutes=5), (preset, t)
+        assert t - timedelta(minutes=step + 5) < runs[j] <= t + timedelta(minutes=5), (preset, t)
 
 
 def test_free_minutes_give_the_densest_schedule() -> None:

@@ -1,4 +1,4 @@
-"""The grader's schedule: cron lines (UTC) over manned time only, as dense as the minutes allow.
+"""The grader's schedule: cron lines (UTC) over manned time only, densest where clocks are shortest.
 
 No clock moves in unmanned time, so a scheduled run then could only find new tickets, which
 their own issue events already bring. The schedule therefore covers, for each weekday, every
@@ -9,9 +9,15 @@ when it opens). Holidays cannot be written in cron: a run on one finds nothing d
 - A weekday that can follow both schedules (``official: cn``, listed holidays or make-up
   days falling on it) is covered for both.
 - A zone with daylight saving is covered at each of its offsets.
-- The interval is the shortest of :data:`STEPS` whose runs fit ``github.schedule_share`` of
-  ``github.minutes_per_month`` (the rest is left to openings, the timer and site builds);
-  GitHub bills each run as at least one minute.
+- Runs are spent where lateness hurts most. Each covered hour has a *shortest clock*: the
+  shortest limit of any clock that counts then (a limit split by working and off hours
+  takes the hour's own). An hour's interval is the first of :data:`STEPS` at least
+  ``scale × √(shortest clock in minutes)``. The smallest scale whose runs fit
+  ``github.schedule_share`` of ``github.minutes_per_month`` wins; GitHub bills each run
+  as at least one minute. With one shortest clock everywhere this is the densest single
+  interval that fits; where it varies, a 5-minute clock's hours are run about 2.5 times as
+  often as a 30-minute clock's (minimising lateness measured in clock lengths for the
+  minutes spent).
 - No run is at a minute divisible by five: GitHub delays scheduled runs most at the top of
   the hour and at the other round minutes everyone picks.
 
@@ -20,35 +26,52 @@ Pure: plain data in, plain data out.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tracker.calendar import day_pieces
-from tracker.config import CalendarSpec, Config, DaySchedule
+from tracker.calendar import WORKING, day_pieces
+from tracker.config import CalendarSpec, Clock, Config, DaySchedule, Split
 
 WEEK = 7 * 1440  # minutes; minute 0 is Monday 00:00
 MONTH_DAYS = 30
-STEPS = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360)  # minutes between runs in manned time
+# Minutes between runs: multiples of five, so that every run stays off the round minutes.
+STEPS = (5, 10, 15, 20, 25, 30, 40, 45, 60, 90, 120, 180, 240, 360)
 SCHEDULE_SHARE = 0.65  # of the month's minutes (github.schedule_share); the rest for openings, the timer, sites
-GRID_MINUTE = 7  # the interval's runs fall at 7, 7 + step, … past the hour
+GRID_MINUTE = 7  # each UTC day's runs fall at minute 7 of the day, 7 + step, …
 _DOW_NAMES = "0123456"  # cron: 0 is Sunday
 
 Span = tuple[int, int]  # minutes of the week, start < end
 
 
 @dataclass(frozen=True, slots=True)
+class Tier:
+    """The hours a week run at one interval, and the shortest clock among them."""
+
+    step: int  # minutes between runs
+    hours: int  # UTC hours a week
+    shortest: int  # minutes: the shortest clock that counts in those hours
+
+
+@dataclass(frozen=True, slots=True)
 class Schedule:
     lines: tuple[str, ...]  # cron lines, UTC
-    step: int  # minutes between runs in manned time
+    tiers: tuple[Tier, ...]  # the intervals, densest first
+    hour_steps: tuple[int, ...]  # each UTC hour of the week's interval (0: not covered); 0 is Monday 00:00
     manned_hours_per_week: int  # UTC hours the schedule covers
     runs_per_week: int
     runs_per_month: int  # in a 30-day month
     minutes_per_month: int  # each run billed as one minute
     budget: int  # the schedule's share of github.minutes_per_month
     fits: bool  # runs_per_month within the budget (False only when even the longest step is too dense)
+
+    @property
+    def step(self) -> int:
+        """The densest interval (minutes)."""
+        return self.tiers[0].step if self.tiers else STEPS[-1]
 
 
 def _schedules(spec: CalendarSpec, weekday: int) -> list[DaySchedule]:
@@ -118,13 +141,12 @@ def _off_peak(minute: int) -> int:
     return m if m % 5 else m + 1
 
 
-def _slots(hours: set[int], starts: set[int], step: int) -> tuple[set[int], set[int]]:
+def _slots(steps: Mapping[int, int], starts: set[int]) -> tuple[set[int], set[int]]:
+    """The runs of the week (minutes) for each hour's interval, and the period starts among no run."""
     grid: set[int] = set()
-    for hour in hours:
-        if step <= 60:
-            grid.update(hour * 60 + m for m in range(GRID_MINUTE % step, 60, step))
-        elif (hour % 24) % (step // 60) == 0:
-            grid.add(hour * 60 + GRID_MINUTE)
+    for hour, step in steps.items():
+        day, first = divmod(hour * 60, 1440)
+        grid.update(day * 1440 + m for m in range(first, first + 60) if (m - GRID_MINUTE) % step == 0)
     return grid, {s for s in starts if s not in grid}
 
 
@@ -145,18 +167,18 @@ def _dows(days: set[int]) -> str:
     return "*" if len(days) == 7 else _ranges(sorted((d + 1) % 7 for d in days))
 
 
-def _lines(grid: set[int], starts: set[int], step: int) -> tuple[str, ...]:
-    by_day: dict[int, set[int]] = defaultdict(set)
-    minutes: set[int] = set()
+def _lines(grid: set[int], starts: set[int]) -> tuple[str, ...]:
+    minutes_at: dict[tuple[int, int], set[int]] = defaultdict(set)  # (day, hour) -> minutes
     for slot in grid:
-        by_day[slot // 1440].add(slot % 1440 // 60)
-        minutes.add(slot % 60)
-    same_hours: dict[tuple[int, ...], set[int]] = defaultdict(set)
-    for day, hours in by_day.items():
-        same_hours[tuple(sorted(hours))].add(day)
-    minute_field = ",".join(str(m) for m in sorted(minutes))
-    lines = [f"{minute_field} {'*' if len(hours) == 24 else _ranges(list(hours))} * * {_dows(days)}"
-             for hours, days in sorted(same_hours.items(), key=lambda kv: (min(kv[1]), kv[0]))]  # fmt: skip
+        minutes_at[(slot // 1440, slot % 1440 // 60)].add(slot % 60)
+    hours_of: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)  # (day, minutes) -> hours
+    for (day, hour), minutes in minutes_at.items():
+        hours_of[(day, tuple(sorted(minutes)))].append(hour)
+    days_of: dict[tuple[tuple[int, ...], tuple[int, ...]], set[int]] = defaultdict(set)  # (hours, minutes) -> days
+    for (day, minutes_t), hours_l in hours_of.items():
+        days_of[(tuple(sorted(hours_l)), minutes_t)].add(day)
+    lines = [f"{','.join(map(str, minutes_t))} {'*' if len(hours) == 24 else _ranges(list(hours))} * * {_dows(days)}"
+             for (hours, minutes_t), days in sorted(days_of.items(), key=lambda kv: (min(kv[1]), kv[0]))]  # fmt: skip
     at: dict[tuple[int, int], set[int]] = defaultdict(set)  # (minute, hour) -> days
     for slot in starts:
         at[(slot % 60, slot % 1440 // 60)].add(slot // 1440)
@@ -168,28 +190,112 @@ def _lines(grid: set[int], starts: set[int], step: int) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _hour_states(spec: CalendarSpec) -> list[set[str]]:
+    """The calendar states (working, off) some minute of each local hour of the week can be in."""
+    out: list[set[str]] = [set() for _ in range(WEEK // 60)]
+    for weekday in range(1, 8):
+        base = (weekday - 1) * 24
+        for schedule in _schedules(spec, weekday):
+            for lo, hi, state in day_pieces(schedule):
+                for hour in range(lo // 60, -(-hi // 60)):
+                    out[base + hour].add(state)
+    return out
+
+
+def _minutes(limit: int | Split, working: bool) -> float:
+    if isinstance(limit, Split):
+        return (limit.working if working or not limit.off_hours else limit.off_hours) / 60
+    return limit / 60
+
+
+def shortest_clocks(clocks: Sequence[Clock], calendars: Mapping[str, CalendarSpec]) -> list[float | None]:
+    """For each local hour of the week (0: Monday 00:00-01:00), the shortest limit in minutes
+    of any clock that counts then (None: none does)."""
+    states = {name: _hour_states(spec) for name, spec in calendars.items()}
+    out: list[float | None] = []
+    for hour in range(WEEK // 60):
+        best: float | None = None
+        for clock in clocks:
+            here = states[clock.calendar][hour] if clock.calendar in states else set()
+            if clock.counting == "working" and WORKING not in here:
+                continue
+            if clock.counting == "manned" and not here:
+                continue
+            limits = clock.within.values() if isinstance(clock.within, dict) else (clock.within,)
+            for limit in limits:
+                options = [_minutes(limit, True)] if WORKING in here else []
+                if here - {WORKING} or not here:  # manned off time, or (elapsed) no manned time at all
+                    options.append(_minutes(limit, False))
+                best = min(options) if best is None else min(best, *options)
+        out.append(best)
+    return out
+
+
+def _utc_shortest(local: list[float | None], hours: set[int], offsets: list[int]) -> dict[int, float]:
+    """The shortest clock of each covered UTC hour of the week, over every offset of the zone
+    (an hour with no clock counting takes the longest shortest clock: runs there only find
+    new tickets and incidents)."""
+    known = [m for m in local if m is not None]
+    fallback = max(known, default=60.0)
+    out: dict[int, float] = {}
+    for hour in hours:
+        found: list[float] = []
+        for off in offsets:
+            lo = (hour * 60 + off) % WEEK
+            for local_hour in {lo // 60, (lo + 59) % WEEK // 60}:
+                value = local[local_hour]
+                if value is not None:
+                    found.append(value)
+        out[hour] = min(found, default=fallback)
+    return out
+
+
+def _steps(shortest: Mapping[int, float], scale: float) -> dict[int, int]:
+    """Each hour's interval: the first of :data:`STEPS` at least ``scale`` × √shortest clock."""
+    return {h: next((s for s in STEPS if s >= scale * math.sqrt(m) - 1e-9), STEPS[-1]) for h, m in shortest.items()}
+
+
+def _tiers(steps: Mapping[int, int], shortest: Mapping[int, float]) -> tuple[Tier, ...]:
+    by_step: dict[int, list[int]] = defaultdict(list)
+    for hour, step in steps.items():
+        by_step[step].append(hour)
+    return tuple(
+        Tier(step, len(hours_l), round(min(shortest[h] for h in hours_l))) for step, hours_l in sorted(by_step.items())
+    )
+
+
 def grader_schedule(
-    calendars: Mapping[str, CalendarSpec], tz: ZoneInfo, minutes_per_month: int, share: float = SCHEDULE_SHARE
+    calendars: Mapping[str, CalendarSpec],
+    tz: ZoneInfo,
+    minutes_per_month: int,
+    share: float = SCHEDULE_SHARE,
+    clocks: Sequence[Clock] = (),
 ) -> Schedule:
     """The grader's cron lines for these calendars in ``tz`` within ``share`` of
-    ``minutes_per_month`` (0: minutes are free, so the densest schedule)."""
+    ``minutes_per_month`` (0: minutes are free, so the densest schedule), each hour's runs
+    as dense as its shortest clock asks for (see the module's text)."""
     local = manned_week(calendars)
     offsets = zone_offsets(tz)
     utc = _merge([s for off in offsets for s in _shift(local, off)])
     hours = {h for lo, hi in utc for h in range(lo // 60, -(-hi // 60))}
     starts = {_off_peak(s - off) % WEEK for off in offsets for s in period_starts(local)}
+    shortest = _utc_shortest(shortest_clocks(clocks, calendars), hours, offsets)
     budget = int(minutes_per_month * share)
+    # The step an hour gets changes only where scale × √shortest crosses one of STEPS.
+    scales = sorted({0.0, *(step / math.sqrt(m) for step in STEPS for m in set(shortest.values()))})
     chosen = None
-    for step in STEPS:
-        grid, extra = _slots(hours, starts, step)
+    for scale in scales:
+        steps = _steps(shortest, scale)
+        grid, extra = _slots(steps, starts)
         runs_month = round((len(grid) + len(extra)) * MONTH_DAYS / 7)
-        chosen = (step, grid, extra, runs_month)
+        chosen = (steps, grid, extra, runs_month)
         if runs_month <= budget or minutes_per_month == 0:
             break
     assert chosen is not None
-    step, grid, extra, runs_month = chosen
+    steps, grid, extra, runs_month = chosen
     return Schedule(
-        lines=_lines(grid, extra, step), step=step, manned_hours_per_week=len(hours),
+        lines=_lines(grid, extra), tiers=_tiers(steps, shortest),
+        hour_steps=tuple(steps.get(h, 0) for h in range(WEEK // 60)), manned_hours_per_week=len(hours),
         runs_per_week=len(grid) + len(extra), runs_per_month=runs_month, minutes_per_month=runs_month,
         budget=budget, fits=runs_month <= budget or minutes_per_month == 0,
     )  # fmt: skip
@@ -197,4 +303,5 @@ def grader_schedule(
 
 def schedule_for(cfg: Config) -> Schedule:
     """The grader's schedule for a policy."""
-    return grader_schedule(cfg.calendars, cfg.tz, cfg.github.minutes_per_month, cfg.github.schedule_share)
+    runs = cfg.github
+    return grader_schedule(cfg.calendars, cfg.tz, runs.minutes_per_month, runs.schedule_share, cfg.clocks)

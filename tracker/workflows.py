@@ -88,7 +88,7 @@ def workflows(cfg: Config) -> dict[str, str]:
     values = {
         "header": HEADER,
         "lines": schedule.lines,
-        "step": schedule.step,
+        "tiers": schedule.tiers,
         "runs": schedule.runs_per_month,
         "minutes_per_month": cfg.github.minutes_per_month,
         "runs_on": _runs_on(cfg.github.runs_on),

@@ -17,7 +17,7 @@ import click
 from tracker.cli.common import CONFIG_OPTION, config_path
 from tracker.config import ACTION_PLACEHOLDER, PRESETS, Config, load_config, preset_path
 from tracker.errors import UsageError
-from tracker.i18n import Translator, format_names
+from tracker.i18n import Translator, format_names, format_span
 
 _ACTION_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$")
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -149,11 +149,16 @@ def workflows_command(cfg: Config, directory: Path, check: bool, minutes: bool) 
         s = schedule_for(cfg)
         for line in s.lines:
             click.echo(f"cron: {line}")
+        for tier in s.tiers:
+            click.echo(_(
+                "every %(step)s in %(hours)s hours a week (UTC) whose shortest clock is %(shortest)s",
+                step=format_span(tier.step * 60, cfg.locale), hours=tier.hours,
+                shortest=format_span(tier.shortest * 60, cfg.locale),
+            ))  # fmt: skip
         click.echo(_(
-            "every %(step)s minutes in %(hours)s manned hours a week: %(runs)s runs, about %(minutes)s runner "
-            "minutes a month (the schedule's share of github.minutes_per_month: %(budget)s)",
-            step=s.step, hours=s.manned_hours_per_week, runs=s.runs_per_month, minutes=s.minutes_per_month,
-            budget=s.budget,
+            "%(runs)s runs a month, about %(minutes)s runner minutes (the schedule's share of "
+            "github.minutes_per_month: %(budget)s)",
+            runs=s.runs_per_month, minutes=s.minutes_per_month, budget=s.budget,
         ))  # fmt: skip
         return
     written = write_workflows(cfg, directory, check=check, source=str(config_path()))
