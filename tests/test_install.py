@@ -122,13 +122,15 @@ def test_workflows_minutes_prints_the_schedule_and_its_cost(tmp_path: Path, monk
     code, out, _ = run(["workflows", "--minutes"], tmp_path)
     assert code == 0
     assert out.splitlines() == [
-        "cron: 7,47 0,10,12,14 * * *",
-        "cron: 7,27,47 1-9 * * *",  # 09:00-18:00 in Shanghai: a 5-minute clock counts then
-        "cron: 27 11,13,15,23 * * *",
+        "cron: 7,47 0,10,12,14 * * 1-5",
+        "cron: 7,22,37,52 1-9 * * 1-5",  # 09:00-18:00 on weekdays in Shanghai: a 5-minute clock counts then
+        "cron: 27 11,13,15,23 * * 1-5",
+        "cron: 7,47 0,2,4,6,8,10,12,14 * * 0,6",  # weekends: manned, the shortest clock 30 minutes
+        "cron: 27 1,3,5,7,9,11,13,15,23 * * 0,6",
         "cron: 3 23 * * *",  # 07:03 in Shanghai, as the desk is manned again
-        "每 20分钟 运行一次：每周 63 个小时（UTC），其中最短的时钟为 5分钟",
-        "每 40分钟 运行一次：每周 56 个小时（UTC），其中最短的时钟为 30分钟",
-        "每月 1200 次，约 1200 分钟运行器时间（定时运行在 github.minutes_per_month 中的份额：1300）",
+        "每 15分钟 运行一次：每周 45 个小时（UTC），其中最短的时钟为 5分钟",
+        "每 40分钟 运行一次：每周 74 个小时（UTC），其中最短的时钟为 30分钟",
+        "每月 1273 次，约 1273 分钟运行器时间（定时运行在 github.minutes_per_month 中的份额：1300）",
     ]
 
 

@@ -139,6 +139,15 @@ def test_official_holidays_and_make_up_days_cover_both_schedules() -> None:
     assert {t.isoweekday() for t in week_runs(s.lines)} == {1, 2, 3, 4, 5, 7}
 
 
+def test_hours_manned_only_on_make_up_days_are_run_at_most_hourly() -> None:
+    cn = spec(official="cn", workday={"working": ["09:00-18:00"]})
+    s = grader_schedule(cn, UTC_ZONE, 2000, SHARE, [clock("15m", counting="working")])
+    assert [(t.step, t.hours) for t in s.tiers] == [(10, 45), (60, 18)]
+    assert s.hour_steps[10] == 10 and s.hour_steps[5 * 24 + 10] == 60  # Monday, Saturday 10:00
+    saturday = [t for t in week_runs(s.lines) if t.isoweekday() == 6]
+    assert [t.strftime("%H:%M") for t in saturday] == ["09:03"] + [f"{h:02}:07" for h in range(9, 18)]
+
+
 def test_daylight_saving_covers_both_offsets() -> None:
     s = grader_schedule(NINE_TO_SIX, ZoneInfo("Europe/Berlin"), 2000)
     runs = week_runs(s.lines)

@@ -7,7 +7,9 @@ just after each manned period begins (what fell due while the desk was closed is
 when it opens). Holidays cannot be written in cron: a run on one finds nothing due.
 
 - A weekday that can follow both schedules (``official: cn``, listed holidays or make-up
-  days falling on it) is covered for both.
+  days falling on it) is covered for both; its density follows the schedule it usually
+  follows, and an hour manned only on holidays or make-up days is run at most hourly (a
+  make-up Saturday's office hours are run as often as a usual Saturday's, or hourly).
 - A zone with daylight saving is covered at each of its offsets.
 - Runs are spent where lateness hurts most. Each covered hour has a *shortest clock*: the
   shortest limit of any clock that counts then (a limit split by working and off hours
@@ -42,6 +44,7 @@ MONTH_DAYS = 30
 STEPS = (5, 10, 15, 20, 25, 30, 40, 45, 60, 90, 120, 180, 240, 360)
 SCHEDULE_SHARE = 0.65  # of the month's minutes (github.schedule_share); the rest for openings, the timer, sites
 GRID_MINUTE = 7  # each UTC day's runs fall at minute 7 of the day, 7 + step, …
+RARE_STEP = 60  # minutes: the interval of hours manned only on holidays or make-up days, at the densest
 _DOW_NAMES = "0123456"  # cron: 0 is Sunday
 
 Span = tuple[int, int]  # minutes of the week, start < end
@@ -74,8 +77,11 @@ class Schedule:
         return self.tiers[0].step if self.tiers else STEPS[-1]
 
 
-def _schedules(spec: CalendarSpec, weekday: int) -> list[DaySchedule]:
-    """The day schedules a date falling on ISO ``weekday`` can follow under ``spec``."""
+def _schedules(spec: CalendarSpec, weekday: int, *, usual: bool = False) -> list[DaySchedule]:
+    """The day schedules a date falling on ISO ``weekday`` can follow under ``spec`` (with
+    ``usual``, only the one it follows when it is neither a holiday nor a make-up day)."""
+    if usual:
+        return [spec.workday if weekday in spec.workdays else spec.restday]
     cn = spec.official == "cn"
     usual_work = weekday in spec.workdays
     can_rest = not usual_work or cn or any(d.isoweekday() == weekday for d in spec.holidays)
@@ -93,13 +99,14 @@ def _merge(spans: list[Span]) -> list[Span]:
     return out
 
 
-def manned_week(calendars: Mapping[str, CalendarSpec]) -> list[Span]:
-    """Local manned time of every calendar, as merged spans of a week (minute 0: Monday 00:00)."""
+def manned_week(calendars: Mapping[str, CalendarSpec], *, usual: bool = False) -> list[Span]:
+    """Local manned time of every calendar, as merged spans of a week (minute 0: Monday 00:00);
+    with ``usual``, on days that are neither holidays nor make-up days only."""
     spans: list[Span] = []
     for spec in calendars.values():
         for weekday in range(1, 8):
             base = (weekday - 1) * 1440
-            for schedule in _schedules(spec, weekday):
+            for schedule in _schedules(spec, weekday, usual=usual):
                 spans.extend((base + lo, base + hi) for lo, hi, _state in day_pieces(schedule))
     return _merge(spans)
 
@@ -191,11 +198,12 @@ def _lines(grid: set[int], starts: set[int]) -> tuple[str, ...]:
 
 
 def _hour_states(spec: CalendarSpec) -> list[set[str]]:
-    """The calendar states (working, off) some minute of each local hour of the week can be in."""
+    """The calendar states (working, off) some minute of each local hour of the week is in on
+    a usual day (neither a holiday nor a make-up day)."""
     out: list[set[str]] = [set() for _ in range(WEEK // 60)]
     for weekday in range(1, 8):
         base = (weekday - 1) * 24
-        for schedule in _schedules(spec, weekday):
+        for schedule in _schedules(spec, weekday, usual=True):
             for lo, hi, state in day_pieces(schedule):
                 for hour in range(lo // 60, -(-hi // 60)):
                     out[base + hour].add(state)
@@ -210,7 +218,7 @@ def _minutes(limit: int | Split, working: bool) -> float:
 
 def shortest_clocks(clocks: Sequence[Clock], calendars: Mapping[str, CalendarSpec]) -> list[float | None]:
     """For each local hour of the week (0: Monday 00:00-01:00), the shortest limit in minutes
-    of any clock that counts then (None: none does)."""
+    of any clock that counts then on a usual day (None: none does)."""
     states = {name: _hour_states(spec) for name, spec in calendars.items()}
     out: list[float | None] = []
     for hour in range(WEEK // 60):
@@ -229,6 +237,12 @@ def shortest_clocks(clocks: Sequence[Clock], calendars: Mapping[str, CalendarSpe
                 best = min(options) if best is None else min(best, *options)
         out.append(best)
     return out
+
+
+def _utc_hours(local: list[Span], offsets: list[int]) -> set[int]:
+    """The UTC hours of the week that hold some of ``local`` at any of the zone's offsets."""
+    utc = _merge([s for off in offsets for s in _shift(local, off)])
+    return {h for lo, hi in utc for h in range(lo // 60, -(-hi // 60))}
 
 
 def _utc_shortest(local: list[float | None], hours: set[int], offsets: list[int]) -> dict[int, float]:
@@ -250,9 +264,11 @@ def _utc_shortest(local: list[float | None], hours: set[int], offsets: list[int]
     return out
 
 
-def _steps(shortest: Mapping[int, float], scale: float) -> dict[int, int]:
-    """Each hour's interval: the first of :data:`STEPS` at least ``scale`` × √shortest clock."""
-    return {h: next((s for s in STEPS if s >= scale * math.sqrt(m) - 1e-9), STEPS[-1]) for h, m in shortest.items()}
+def _steps(shortest: Mapping[int, float], scale: float, rare: set[int]) -> dict[int, int]:
+    """Each hour's interval: the first of :data:`STEPS` at least ``scale`` × √shortest clock;
+    an hour manned only on holidays or make-up days (``rare``) at most every :data:`RARE_STEP`."""
+    steps = {h: next((s for s in STEPS if s >= scale * math.sqrt(m) - 1e-9), STEPS[-1]) for h, m in shortest.items()}
+    return {h: max(step, RARE_STEP) if h in rare else step for h, step in steps.items()}
 
 
 def _tiers(steps: Mapping[int, int], shortest: Mapping[int, float]) -> tuple[Tier, ...]:
@@ -276,8 +292,8 @@ def grader_schedule(
     as dense as its shortest clock asks for (see the module's text)."""
     local = manned_week(calendars)
     offsets = zone_offsets(tz)
-    utc = _merge([s for off in offsets for s in _shift(local, off)])
-    hours = {h for lo, hi in utc for h in range(lo // 60, -(-hi // 60))}
+    hours = _utc_hours(local, offsets)
+    rare = hours - _utc_hours(manned_week(calendars, usual=True), offsets)
     starts = {_off_peak(s - off) % WEEK for off in offsets for s in period_starts(local)}
     shortest = _utc_shortest(shortest_clocks(clocks, calendars), hours, offsets)
     budget = int(minutes_per_month * share)
@@ -285,7 +301,7 @@ def grader_schedule(
     scales = sorted({0.0, *(step / math.sqrt(m) for step in STEPS for m in set(shortest.values()))})
     chosen = None
     for scale in scales:
-        steps = _steps(shortest, scale)
+        steps = _steps(shortest, scale, rare)
         grid, extra = _slots(steps, starts)
         runs_month = round((len(grid) + len(extra)) * MONTH_DAYS / 7)
         chosen = (steps, grid, extra, runs_month)
