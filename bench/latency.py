@@ -28,9 +28,11 @@ Configurations: ``schedule`` (the workflow and grader before this design, measur
 only), ``unlimited`` (the generated workflow where minutes are free: its cron
 lines, every event, the timer) and ``budget`` (the generated workflow with the default
 ``github.minutes_per_month``: its sparser cron lines, densest where the clocks are shortest,
-openings only, the timer within the budget rule). Lateness of a moment = the end of the job that posted it minus when it fell due. Seeded:
-the same flags print the same figures. One JSON object per line; figures a month are scaled
-from ``--days`` (a month is slow on two cores: the figures in docs/benchmarks.md replay 3 days).
+openings only, the timer within the budget rule). Lateness of a moment = the end of the job
+that posted it minus when it fell due. Seeded: the same flags print the same figures. One JSON
+object per line; figures a month are scaled from ``--days`` (30, the default, is a month and
+takes minutes per preset and configuration; fewer days should be whole weeks, or a replay of
+weekdays only overstates a desk closed at weekends).
 ``--check`` exits 1 when a target is missed: ``unlimited`` p95 at most 2 minutes; ``budget``
 within 2,000 minutes and its short clocks' p95 below ``schedule``'s; every busiest hour within
 GitHub's 1,000 requests.
