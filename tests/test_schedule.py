@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tracker.config import PRESETS, CalendarSpec, Clock, load_config, preset_path
-from tracker.schedule import STEPS, grader_schedule, schedule_for, shortest_clocks
+from tracker.schedule import STEPS, after_closing, grader_schedule, schedule_for, shortest_clocks
 from tracker.whatif_runner import scheduled_runs
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -137,6 +137,20 @@ def test_official_holidays_and_make_up_days_cover_both_schedules() -> None:
     listed = spec(workday={"working": ["09:00-18:00"]}, makeup_workdays=["2026-10-11"])  # a Sunday
     s = grader_schedule(listed, UTC_ZONE, 2000, SHARE)
     assert {t.isoweekday() for t in week_runs(s.lines)} == {1, 2, 3, 4, 5, 7}
+
+
+def test_a_short_clock_counting_wall_time_is_met_after_closing_too() -> None:
+    nine_to_six = [(d * 1440 + 540, d * 1440 + 1080) for d in range(5)]
+    assert after_closing(nine_to_six, [clock("20m", counting="elapsed")], 30) == [
+        (d * 1440 + 1080, d * 1440 + 1100) for d in range(5)
+    ]
+    assert after_closing(nine_to_six, [clock("2h", counting="elapsed")], 30) == []  # not short
+    assert after_closing(nine_to_six, [clock("20m")], 30) == []  # counts manned time only
+    s = grader_schedule(NINE_TO_SIX, UTC_ZONE, 2000, SHARE, [clock("20m", counting="elapsed")])
+    assert s.manned_hours_per_week == 45 and s.tiers[0].hours == 50
+    # The hour after closing is run like the others (by the hour: cron cannot stop at 18:20).
+    assert sorted({t.minute for t in week_runs(s.lines) if t.hour == 18}) == [7, 17, 27, 37, 47, 57]
+    assert all(t.hour < 19 for t in week_runs(s.lines))
 
 
 def test_hours_manned_only_on_make_up_days_are_run_at_most_hourly() -> None:

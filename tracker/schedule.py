@@ -1,10 +1,12 @@
 """The grader's schedule: cron lines (UTC) over manned time only, densest where clocks are shortest.
 
-No clock moves in unmanned time, so a scheduled run then could only find new tickets, which
-their own issue events already bring. The schedule therefore covers, for each weekday, every
-UTC hour that holds working or manned off time of any calendar in the policy, plus one run
-just after each manned period begins (what fell due while the desk was closed is escalated
-when it opens). Holidays cannot be written in cron: a run on one finds nothing due.
+Only clocks that count wall time move in unmanned time, so a scheduled run then could mostly
+find only new tickets, which their own issue events already bring. The schedule therefore
+covers, for each weekday, every UTC hour that holds working or manned off time of any
+calendar in the policy, the time after each manned period in which a short clock counting
+wall time (at most ``github.timer_short_clock``) started before closing can fall due, and one
+run just after each manned period begins (what fell due while the desk was closed is
+escalated when it opens). Holidays cannot be written in cron: a run on one finds nothing due.
 
 - A weekday that can follow both schedules (``official: cn``, listed holidays or make-up
   days falling on it) is covered for both; its density follows the schedule it usually
@@ -44,6 +46,7 @@ MONTH_DAYS = 30
 STEPS = (5, 10, 15, 20, 25, 30, 40, 45, 60, 90, 120, 180, 240, 360)
 SCHEDULE_SHARE = 0.65  # of the month's minutes (github.schedule_share); the rest for openings, the timer, sites
 GRID_MINUTE = 7  # each UTC day's runs fall at minute 7 of the day, 7 + step, …
+SHORT_CLOCK = 1800  # seconds: a clock this long or shorter is short (github.timer_short_clock)
 RARE_STEP = 60  # minutes: the interval of hours manned only on holidays or make-up days, at the densest
 _DOW_NAMES = "0123456"  # cron: 0 is Sunday
 
@@ -117,6 +120,27 @@ def period_starts(week: list[Span]) -> list[int]:
         return []
     wraps = bool(week) and week[-1][1] == WEEK
     return [start for start, _end in week if not (start == 0 and wraps)]
+
+
+def after_closing(week: list[Span], clocks: Sequence[Clock], short: float) -> list[Span]:
+    """The time after each manned period ends in which a clock counting wall time, at most
+    ``short`` minutes long and started while the desk was manned, can still fall due."""
+    reach = max(
+        (_minutes(limit, False) for c in clocks if c.counting == "elapsed"
+         for limit in (c.within.values() if isinstance(c.within, dict) else (c.within,))
+         if _minutes(limit, False) <= short),
+        default=0.0,
+    )  # fmt: skip
+    if not reach or not week or week == [(0, WEEK)]:
+        return []
+    wraps = week[0][0] == 0 and week[-1][1] == WEEK
+    out: list[Span] = []
+    for _start, end in week:
+        if end == WEEK and wraps:
+            continue
+        stop = end + math.ceil(reach)
+        out.extend([(end, WEEK), (0, stop - WEEK)] if stop > WEEK else [(end, stop)])
+    return _merge([(a, b) for a, b in out if a < b])
 
 
 def zone_offsets(tz: ZoneInfo, year: int = 2026) -> list[int]:
@@ -286,14 +310,16 @@ def grader_schedule(
     minutes_per_month: int,
     share: float = SCHEDULE_SHARE,
     clocks: Sequence[Clock] = (),
+    short_clock: float = SHORT_CLOCK,
 ) -> Schedule:
     """The grader's cron lines for these calendars in ``tz`` within ``share`` of
     ``minutes_per_month`` (0: minutes are free, so the densest schedule), each hour's runs
     as dense as its shortest clock asks for (see the module's text)."""
     local = manned_week(calendars)
     offsets = zone_offsets(tz)
-    hours = _utc_hours(local, offsets)
-    rare = hours - _utc_hours(manned_week(calendars, usual=True), offsets)
+    manned = _utc_hours(local, offsets)
+    hours = manned | _utc_hours(after_closing(local, clocks, short_clock / 60), offsets)
+    rare = manned - _utc_hours(manned_week(calendars, usual=True), offsets)
     starts = {_off_peak(s - off) % WEEK for off in offsets for s in period_starts(local)}
     shortest = _utc_shortest(shortest_clocks(clocks, calendars), hours, offsets)
     budget = int(minutes_per_month * share)
@@ -311,7 +337,7 @@ def grader_schedule(
     steps, grid, extra, runs_month = chosen
     return Schedule(
         lines=_lines(grid, extra), tiers=_tiers(steps, shortest),
-        hour_steps=tuple(steps.get(h, 0) for h in range(WEEK // 60)), manned_hours_per_week=len(hours),
+        hour_steps=tuple(steps.get(h, 0) for h in range(WEEK // 60)), manned_hours_per_week=len(manned),
         runs_per_week=len(grid) + len(extra), runs_per_month=runs_month, minutes_per_month=runs_month,
         budget=budget, fits=runs_month <= budget or minutes_per_month == 0,
     )  # fmt: skip
@@ -320,4 +346,6 @@ def grader_schedule(
 def schedule_for(cfg: Config) -> Schedule:
     """The grader's schedule for a policy."""
     runs = cfg.github
-    return grader_schedule(cfg.calendars, cfg.tz, runs.minutes_per_month, runs.schedule_share, cfg.clocks)
+    return grader_schedule(
+        cfg.calendars, cfg.tz, runs.minutes_per_month, runs.schedule_share, cfg.clocks, runs.timer_short_clock
+    )
