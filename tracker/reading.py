@@ -72,6 +72,8 @@ class Prepared:
     first_grade: str
     first_rules: tuple[str, ...]
     opened: float
+    comment_times: tuple[float, ...]  # epoch seconds of each of the ticket's comments, in order
+    event_times: tuple[float, ...]  # epoch seconds of each of its events, in order
     label_events: Mapping[str, LabelEvent]
     assign_events: Mapping[str, AssignEvent]
 
@@ -141,6 +143,8 @@ def prepare(ticket: Ticket, ctx: Context) -> Prepared:
         first_grade=grade,
         first_rules=tuple(r.note or r.grade for r in rules),
         opened=epoch(ticket.created_at),
+        comment_times=tuple([epoch(c.created_at) for c in ticket.comments]),
+        event_times=tuple([epoch(e.created_at) for e in ticket.events]),
         label_events=_label_events(ticket.events, ctx),
         assign_events=_assign_events(ticket.events, ctx),
     )
