@@ -194,7 +194,7 @@ def evaluate(
             seconds = limit.off_hours if state == "off" and limit.off_hours else limit.working
         else:
             seconds = limit
-        deadline = _deadline(clock, tl, start, cycle, start_trigger, to_dt)
+        deadline = _deadline(clock, tl, start, cycle, start_trigger, to_dt) if clock.deadline_arg else None
         if deadline is not None:
             # A promised time (``/plan eta=18:00``): due then, whatever the calendar says.
             seconds = max(deadline - start, 60.0)
@@ -227,7 +227,10 @@ def evaluate(
             status = "at_risk"
         else:
             status = "running"
-        escalations, step_at = _ladder_steps(clock, ladder, cal, due, ref, stop is not None, cycle, circle, to_dt)
+        due_dt = to_dt(due)
+        escalations, step_at = _ladder_steps(
+            clock, ladder, cal, due, due_dt, ref, stop is not None, cycle, circle, to_dt
+        )
         wake = None
         if stop is None:
             upcoming = [t for t in (at_risk, due) if t > now]
@@ -240,7 +243,7 @@ def evaluate(
                 name=rules.name,
                 cycle=cycle,
                 started=to_dt(start),
-                due=to_dt(due),
+                due=due_dt,
                 at_risk_at=to_dt(at_risk),
                 stopped=to_dt(stop) if stop is not None else None,
                 status=status,
@@ -352,6 +355,7 @@ def _ladder_steps(
     ladder: Ladder | None,
     cal: BusinessCalendar,
     due: float,
+    due_dt: datetime,  # ``due`` as a datetime: the moment of a step with no delay
     until: float,
     stopped: bool,
     cycle: int,
@@ -385,7 +389,7 @@ def _ladder_steps(
                 clock=clock.id,
                 cycle=cycle,
                 step=i,
-                at=to_dt(at),
+                at=due_dt if at == due else to_dt(at),
                 assign=tuple(step.assign),
                 mention=tuple(mention),
                 labels=tuple(step.labels),
