@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import NamedTuple
 
 from tracker.clocks import INF, Timeline, epoch
@@ -306,7 +307,7 @@ def read_history(
         items.append((epoch(cmd.at), cmd.comment_id, cmd))
     for e, at in zip(t.events, p.event_times, strict=True):
         items.append((at, e.id, e))
-    items.sort(key=lambda x: (x[0], x[1]))
+    items.sort(key=itemgetter(0, 1))
 
     w = _Walk(
         ticket=t,

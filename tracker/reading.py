@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from tracker import messages as msg
@@ -161,9 +162,7 @@ def _read_comments(ticket: Ticket, ctx: Context) -> _Comments:
     commands: list[Command] = []
     denied: list[tuple[Comment, tuple[str, ...]]] = []
     linked_to = None
-    for comment in sorted(ticket.comments, key=lambda c: c.id):
-        if not ctx.is_grader(comment.author):
-            continue
+    for comment in sorted((c for c in ticket.comments if ctx.is_grader(c.author)), key=attrgetter("id")):
         key = marker_key(comment.body)
         parts = parts_of(key) if key else ()
         said = frozenset(part for part in parts if part in bot_comments)
