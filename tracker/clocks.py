@@ -54,8 +54,12 @@ class Timeline:
         if trigger.startswith("clock:"):
             stop = self.clock_stops.get(trigger[6:])
             return [stop] if stop is not None else []
-        marks = self.marks.get(trigger, ())
-        return sorted(t for t, login in marks if who is None or login in who)
+        marks = self.marks.get(trigger)
+        if not marks:
+            return []
+        if who is None:
+            return sorted([t for t, _ in marks])
+        return sorted([t for t, login in marks if login in who])
 
 
 @dataclass(frozen=True, slots=True)
