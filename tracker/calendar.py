@@ -183,6 +183,7 @@ class BusinessCalendar:
         offset = tz.utcoffset(datetime(2000, 1, 1))
         self._guess = int(offset.total_seconds()) if offset is not None else 0
         self._days: dict[int, _Day] = {}
+        self._last = _Day(0, 0, 0, [])  # the day last asked for by moment (none yet: empty)
         self._kinds: dict[date, DayKind] = {}
         self._warned: set[int] = set()
 
@@ -256,6 +257,9 @@ class BusinessCalendar:
 
     def _day_at(self, ts: float) -> _Day:
         """The local day containing epoch second ``ts``."""
+        day = self._last
+        if day.start <= ts < day.end:  # a clock's moments mostly fall on one day
+            return day
         if not -1e12 < ts < 1e12:  # also refuses NaN
             raise TrackerError(f"calendar {self.name!r}: {ts!r} is not a usable timestamp")
         ordinal = int((ts + self._guess) // _DAY) + _EPOCH_ORDINAL
@@ -264,6 +268,7 @@ class BusinessCalendar:
             day = self._day(day.ordinal - 1)
         while ts >= day.end:
             day = self._day(day.ordinal + 1)
+        self._last = day
         return day
 
     def _nothing_counted(self, what: str, ts: float) -> TrackerError:

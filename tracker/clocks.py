@@ -54,8 +54,42 @@ class Timeline:
         if trigger.startswith("clock:"):
             stop = self.clock_stops.get(trigger[6:])
             return [stop] if stop is not None else []
-        marks = self.marks.get(trigger, ())
-        return sorted(t for t, login in marks if who is None or login in who)
+        marks = self.marks.get(trigger)
+        if not marks:
+            return []
+        if who is None:
+            return sorted([t for t, _ in marks])
+        return sorted([t for t, login in marks if login in who])
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """What :func:`evaluate` reads of one clock beyond the ticket, worked out once per policy."""
+
+    clock: Clock
+    name: str  # in the policy's locale
+    start: tuple[tuple[str, frozenset[str] | None], ...]  # start triggers, each with who may give it
+    stop: tuple[tuple[str, frozenset[str] | None], ...]  # stop triggers, each with whose doing counts
+    checklist: tuple[str, ...]
+    done_by_resolution: bool
+
+
+def _rules(clock: Clock, cfg: Config) -> _Rules:
+    """``clock``'s rules, built once per policy (and clock) and kept in ``cfg.lookups``."""
+    table: dict[str, _Rules] = cfg.lookups.setdefault("clocks.rules", {})
+    hit = table.get(clock.id)
+    if hit is None or hit.clock is not clock:
+        givers = _givers(cfg)
+        who = _role_members(cfg, clock.stop_by)
+        hit = table[clock.id] = _Rules(
+            clock=clock,
+            name=clock.label(cfg.locale),
+            start=tuple((trigger, givers.get(trigger)) for trigger in clock.start_triggers),
+            stop=tuple((trigger, who if _is_personal(trigger) else None) for trigger in clock.stop),
+            checklist=tuple(clock.checklist),
+            done_by_resolution=_done_by_resolution(clock),
+        )
+    return hit
 
 
 def limit_for(clock: Clock, grade: str | None) -> int | Split | None:
@@ -73,12 +107,10 @@ def _first_after(times: list[float], after: float) -> float | None:
     return None
 
 
-def _stop_time(
-    clock: Clock, tl: Timeline, start: float, who: frozenset[str] | None
-) -> float | None:
+def _stop_time(rules: _Rules, tl: Timeline, start: float) -> float | None:
     best: float | None = None
-    for trigger in clock.stop:
-        t = _first_after(tl.times(trigger, who if _is_personal(trigger) else None), start)
+    for trigger, who in rules.stop:
+        t = _first_after(tl.times(trigger, who), start)
         if t is not None and (best is None or t < best):
             best = t
     return best
@@ -129,11 +161,10 @@ def evaluate(
     limit = limit_for(clock, grade)
     if limit is None:
         return []
-    who = _role_members(cfg, clock.stop_by)
-    givers = _givers(cfg)
+    rules = _rules(clock, cfg)
     start_trigger, start = "", 0.0
-    for trigger in clock.start_triggers:
-        starts = tl.times(trigger, who=givers.get(trigger))
+    for trigger, givers in rules.start:
+        starts = tl.times(trigger, who=givers)
         if starts:
             start_trigger, start = trigger, starts[0]
             break
@@ -155,6 +186,7 @@ def evaluate(
             t = _first_after(tl.times(trigger), start)
             if t is not None and (until is None or t < until):
                 until = t
+    ladder = ladder_for(clock, grade, cfg)
     views: list[ClockView] = []
     cycle = 0
     while True:
@@ -166,7 +198,7 @@ def evaluate(
             seconds = limit.off_hours if state == "off" and limit.off_hours else limit.working
         else:
             seconds = limit
-        deadline = _deadline(clock, tl, start, cycle, start_trigger, to_dt)
+        deadline = _deadline(clock, tl, start, cycle, start_trigger, to_dt) if clock.deadline_arg else None
         if deadline is not None:
             # A promised time (``/plan eta=18:00``): due then, whatever the calendar says.
             seconds = max(deadline - start, 60.0)
@@ -178,7 +210,7 @@ def evaluate(
         # A round never stops on the very event that started it (``/eta`` starts and stops
         # the rounds of the ETA clock).
         same = cycle > 0 or start_trigger in clock.stop
-        stop = own = _stop_time(clock, tl, start + 1e-6 if same else start, who)
+        stop = own = _stop_time(rules, tl, start + 1e-6 if same else start)
         for bound in (end_of_life, until):
             if bound is not None and (stop is None or bound < stop):
                 stop = bound
@@ -187,7 +219,7 @@ def evaluate(
         status: ClockStatus
         ref = stop if stop is not None else now
         ended = stop is not None and stop != own and stop == end_of_life and stop != until
-        if ended and not _done_by_resolution(clock):
+        if ended and not rules.done_by_resolution:
             status = "ended"  # the ticket was resolved or closed before anyone did it
         elif stop is not None:
             status = "met" if stop <= due else "missed"
@@ -199,21 +231,23 @@ def evaluate(
             status = "at_risk"
         else:
             status = "running"
-        escalations = _escalations(clock, grade, cfg, cal, due, ref, stop is not None, cycle, circle, to_dt)
+        due_dt = to_dt(due)
+        escalations, step_at = _ladder_steps(
+            clock, ladder, cal, due, due_dt, ref, stop is not None, cycle, circle, to_dt
+        )
         wake = None
         if stop is None:
             upcoming = [t for t in (at_risk, due) if t > now]
-            step_at = _next_step_at(clock, grade, cfg, cal, due, now)
             if step_at is not None:
                 upcoming.append(step_at)
             wake = min(upcoming) if upcoming else None
         views.append(
             ClockView(
                 id=clock.id,
-                name=clock.label(cfg.locale),
+                name=rules.name,
                 cycle=cycle,
                 started=to_dt(start),
-                due=to_dt(due),
+                due=due_dt,
                 at_risk_at=to_dt(at_risk),
                 stopped=to_dt(stop) if stop is not None else None,
                 status=status,
@@ -221,7 +255,7 @@ def evaluate(
                 limit=int(seconds),
                 counting=counting,
                 escalations=escalations,
-                checklist=tuple(clock.checklist),
+                checklist=rules.checklist,
                 wake=wake,
             )
         )
@@ -320,41 +354,37 @@ def ladder_for(clock: Clock, grade: str | None, cfg: Config) -> Ladder | None:
     return cfg.ladders[clock.ladder]
 
 
-def _next_step_at(
-    clock: Clock, grade: str | None, cfg: Config, cal: BusinessCalendar, due: float, now: float
-) -> float | None:
-    """When the next ladder step after ``now`` falls due, if any."""
-    ladder = ladder_for(clock, grade, cfg)
-    if ladder is None:
-        return None
-    for step in ladder.steps:
-        at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)
-        if at > now:
-            return at
-    return None
-
-
-def _escalations(
+def _ladder_steps(
     clock: Clock,
-    grade: str | None,
-    cfg: Config,
+    ladder: Ladder | None,
     cal: BusinessCalendar,
     due: float,
+    due_dt: datetime,  # ``due`` as a datetime: the moment of a step with no delay
     until: float,
     stopped: bool,
     cycle: int,
     circle: tuple[str, ...],
     to_dt: Callable[[float], datetime],
-) -> tuple[Escalation, ...]:
-    """Every ladder step that fell due before the clock stopped, or by now if it runs on."""
-    ladder = ladder_for(clock, grade, cfg)
-    if ladder is None or until < due:
-        return ()
-    out = []
+) -> tuple[tuple[Escalation, ...], float | None]:
+    """Every ladder step that fell due before the clock stopped, or by ``until`` (now) if it
+    runs on; and for a clock that runs on, when its next step falls due (None: no step left).
+    Each step's moment is worked out once for both."""
+    if ladder is None:
+        return (), None
+    out: list[Escalation] = []
+    falling = until >= due  # still collecting the steps that fell due
+    step_at: float | None = None
     for i, step in enumerate(ladder.steps):
-        at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)
-        if at > until or (stopped and at >= until):
+        if not falling and (stopped or step_at is not None):
             break
+        at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)
+        if not stopped and step_at is None and at > until:
+            step_at = at
+        if not falling:
+            continue
+        if at > until or (stopped and at >= until):
+            falling = False
+            continue
         mention = list(step.mention)
         if step.circle:
             mention += [r for r in circle if r not in mention]
@@ -363,13 +393,13 @@ def _escalations(
                 clock=clock.id,
                 cycle=cycle,
                 step=i,
-                at=to_dt(at),
+                at=due_dt if at == due else to_dt(at),
                 assign=tuple(step.assign),
                 mention=tuple(mention),
                 labels=tuple(step.labels),
             )
         )
-    return tuple(out)
+    return tuple(out), step_at
 
 
 def epoch(t: datetime) -> float:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 
 from tracker.views import Command
 
@@ -26,6 +27,16 @@ def parse_commands(
     known = frozenset(known)
     if "/" not in body:
         return []
+    # Short comments ("/ack", "/plan 已有临时方案") repeat across tickets: each is read once.
+    found = _scan_short(body, known) if len(body) <= _SHORT else _scan(body, known)
+    return [Command(name, args, author, at, comment_id, text, lead) for name, args, text, lead in found]
+
+
+_SHORT = 500  # longer comments (untrusted, possibly huge) are not remembered
+
+
+def _scan(body: str, known: frozenset[str]) -> tuple[tuple[str, str, str, str], ...]:
+    """(name, args, text, lead) of every known command in ``body``, in order."""
     found: list[tuple[str, str, int]] = []
     lines = body.replace("\r\n", "\n").split("\n")
     fence: str | None = None
@@ -46,8 +57,11 @@ def parse_commands(
         end = found[n + 1][2] if n + 1 < len(found) else len(lines)
         text = "\n".join(lines[line_no + 1 : end]).strip()
         lead = "\n".join(lines[:line_no]).strip() if n == 0 else ""
-        commands.append(Command(name, args, author, at, comment_id, text, lead))
-    return commands
+        commands.append((name, args, text, lead))
+    return tuple(commands)
+
+
+_scan_short = lru_cache(maxsize=4096)(_scan)
 
 
 def key_values(args: str) -> dict[str, str]:

@@ -62,10 +62,12 @@ def clock_comments(p: Prepared, view: TicketView, h: History, ctx: Context) -> C
     notes: list[str] = []
     told: set[str] | None = None
     looked = False  # who was told is read from the comments only when an escalation needs it
+    escalated = ""  # when the escalations are said: now, worded once
     for c in view.clocks:
         if c.stopped is not None and not policy.after_stop:
             continue  # nothing about a clock after it stopped
         spec = ctx.clock_by_id[c.id]
+        lateness: _Lateness | None = None  # the same for every step of the clock: worked out once
         for e in c.escalations:
             key = _escalation_key(p, e, c)
             if key is None:
@@ -77,7 +79,9 @@ def clock_comments(p: Prepared, view: TicketView, h: History, ctx: Context) -> C
             if told is not None and people <= told and not policy.retell:
                 continue  # everyone it names was told, and nobody spoke since: labels say it
             told = (told or set()) | people
-            out.append(PostComment(n, key, _escalation_text(c, e, h, ctx, n, now, mention)))
+            escalated = escalated or format_time(ctx.to_dt(now))
+            lateness = lateness or _lateness(c, ctx, now)
+            out.append(PostComment(n, key, _escalation_text(c, e, h, ctx, n, now, mention, escalated, lateness)))
             notes.append(f"#{n} escalated '{c.id}' step {e.step + 1} (fell due {format_time(e.at)})")
         if not c.checklist or c.cycle != 0:
             continue
@@ -136,21 +140,35 @@ def _is_escalation(key: str) -> bool:
 _MENTION = re.compile(r"(?<![\w`/])@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?")
 
 
-def _escalation_text(
-    c: ClockView, e: Escalation, h: History, ctx: Context, n: int, now: float, mention: str
-) -> str:
-    """The escalation, saying plainly how late it is now, in clock time and elapsed time."""
+class _Lateness(NamedTuple):
+    """How late a clock is now, as its escalations say it."""
+
+    due: str
+    late: str  # elapsed time past due ("" under a minute)
+    counted: str  # clock time past due, when it differs from the elapsed time by a minute or more
+
+
+def _lateness(c: ClockView, ctx: Context, now: float) -> _Lateness:
     loc = ctx.locale
-    spec = ctx.clock_by_id[c.id]
-    cal = ctx.calendars[spec.calendar]
+    cal = ctx.calendars[ctx.clock_by_id[c.id].calendar]
     due = epoch(c.due)
     late = max(0.0, now - due)
     counted = cal.counted_s(due, now, c.counting) if c.counting != "elapsed" else late
+    return _Lateness(
+        format_time(c.due),
+        format_span(late, loc) if late >= 60 else "",
+        format_span(counted, loc) if abs(counted - late) >= 60 else "",
+    )
+
+
+def _escalation_text(
+    c: ClockView, e: Escalation, h: History, ctx: Context, n: int, now: float, mention: str,
+    escalated: str, lateness: _Lateness,
+) -> str:
+    """The escalation, saying plainly how late it is now, in clock time and elapsed time."""
     return msg.render(
-        loc, "escalation", step=e.step, clock=c.name, cycle=c.cycle, due=format_time(c.due),
-        escalated=format_time(ctx.to_dt(now)),
-        late=format_span(late, loc) if late >= 60 else "",
-        counted=format_span(counted, loc) if abs(counted - late) >= 60 else "",
+        ctx.locale, "escalation", step=e.step, clock=c.name, cycle=c.cycle, due=lateness.due,
+        escalated=escalated, late=lateness.late, counted=lateness.counted,
         staffed=_STAFFED[c.counting],
         mention=mention,
         assign=", ".join(w for w in (ctx.pick(r, n) for r in e.assign) if w),

@@ -413,8 +413,8 @@ def _commented_at(p: Prepared, ctx: Context, at: float) -> set[str]:
     """The people (as @-mentions) whose comment on the ticket was made at ``at``."""
     return {
         f"@{c.author}"
-        for c in p.ticket.comments
-        if not ctx.is_bot(c.author, c.is_bot) and epoch(c.created_at) == at
+        for c, c_at in zip(p.ticket.comments, p.comment_times, strict=True)
+        if not ctx.is_bot(c.author, c.is_bot) and c_at == at
     }
 
 

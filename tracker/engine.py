@@ -270,8 +270,8 @@ def _memo(
     timed = [(c.wake, float(c.limit)) for c in view.clocks if c.wake is not None]
     wakes = [w for w, _ in timed]
     # Activity dated after now (clock skew) takes effect later: wake for it too.
-    wakes += [x for x in (epoch(c.created_at) for c in p.ticket.comments) if x > now]
-    wakes += [x for x in (epoch(e.created_at) for e in p.ticket.events) if x > now]
+    wakes += [x for x in p.comment_times if x > now]
+    wakes += [x for x in p.event_times if x > now]
     inc = incidents.get(view.incident_key) if view.incident_key else None
     inc_no = inc.number if inc else None
     involved = bool(p.incident_key) or (view.incident_key is not None and inc_no is None)

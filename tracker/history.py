@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import NamedTuple
 
 from tracker.clocks import INF, Timeline, epoch
@@ -304,9 +305,9 @@ def read_history(
     items: list[tuple[float, int, Command | Event]] = []
     for cmd in (*p.commands, *incident_commands):
         items.append((epoch(cmd.at), cmd.comment_id, cmd))
-    for e in t.events:
-        items.append((epoch(e.created_at), e.id, e))
-    items.sort(key=lambda x: (x[0], x[1]))
+    for e, at in zip(t.events, p.event_times, strict=True):
+        items.append((at, e.id, e))
+    items.sort(key=itemgetter(0, 1))
 
     w = _Walk(
         ticket=t,
@@ -342,7 +343,7 @@ def read_history(
         # time later than the ticket itself is not believed.
         if isinstance(value, datetime) and value.tzinfo is not None and epoch(value) <= p.opened:
             tl.add(f"field:{name}", epoch(value))
-    first_response = _staff_replies(t, tl, ctx)
+    first_response = _staff_replies(p, tl, ctx)
     tl.graded = w.graded_at
     tl.resolved = resolved
     tl.closed = w.closed
@@ -377,20 +378,20 @@ def _floor(p: Prepared, ctx: Context) -> tuple[str, str] | None:
     return ctx.floor(p.facts)
 
 
-def _staff_replies(t: Ticket, tl: Timeline, ctx: Context) -> float | None:
+def _staff_replies(p: Prepared, tl: Timeline, ctx: Context) -> float | None:
     """Note every staff reply on the timeline; the first one's time.
 
     The person who opened the ticket answering it is a reply when they are named in a role
     (an agent logging a call answers it); an organisation member who reported a fault
     adding to it is not.
     """
+    t = p.ticket
     first_response = None
-    for comment in t.comments:
+    for comment, at in zip(t.comments, p.comment_times, strict=True):
         if comment.author == t.author and comment.author not in ctx.cfg.staff_logins:
             continue
         if not ctx.is_staff(comment.author, comment.author_association, comment.is_bot):
             continue
-        at = epoch(comment.created_at)
         tl.add("staff_reply", at, comment.author)
         if first_response is None:
             first_response = at

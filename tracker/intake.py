@@ -37,12 +37,12 @@ import math
 import re
 import unicodedata
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from tracker.config import Config, Form, FormField
+from tracker.config import FREE_TEXT, Config, Form, FormField
 from tracker.errors import NotFound, UsageError
 from tracker.i18n import Translator, format_names, gettext
 
@@ -212,12 +212,18 @@ def _heading_sets(cfg: Config, form: Form) -> tuple[frozenset[str], ...]:
     return found
 
 
-def _best_form(headings: set[str], labels: Iterable[str], cfg: Config, title: str = "") -> str | None:
+def _pools(labels: Iterable[str], cfg: Config, title: str) -> Iterator[list[Form]]:
+    """The forms to choose from, in turn: those the labels name, those the title names (read
+    only when none of the first matches), then every form."""
     present = {label.casefold() for label in labels}
-    typed = [f for f in cfg.forms if _type_label(cfg, f.type).casefold() in present]
-    titled = _titled(title, cfg) if title else []
-    pools = [pool for pool in (typed, titled) if pool] + [cfg.forms]
-    for pool in pools:
+    yield [f for f in cfg.forms if _type_label(cfg, f.type).casefold() in present]
+    if title:
+        yield _titled(title, cfg)
+    yield cfg.forms
+
+
+def _best_form(headings: set[str], labels: Iterable[str], cfg: Config, title: str = "") -> str | None:
+    for pool in _pools(labels, cfg, title):
         best: str | None = None
         best_key: tuple[int, float] = (0, 0.0)
         for form in pool:
@@ -443,6 +449,25 @@ def read_answer(cfg: Config, fid: str, text: str | None) -> tuple[Any, str | Non
     return when, None
 
 
+_ANSWERS_KEPT = 4096  # remembered answers per policy before they are forgotten all at once
+
+
+def _answer(cfg: Config, fid: str, fld: FormField, text: str | None) -> tuple[Any, str | None]:
+    """:func:`read_answer`, remembered per policy for a short answer to a field of choices,
+    a number or a time (``华东``, ``3``, ``0.5%``): such answers repeat across tickets. The
+    writer's own words (long, each different) are read every time."""
+    if fld.kind in FREE_TEXT or (text is not None and len(text) > 200):
+        return read_answer(cfg, fid, text)
+    answers: dict[tuple[str, str | None], tuple[Any, str | None]] = cfg.lookups.setdefault("intake.answers", {})
+    key = (fid, text)
+    hit = answers.get(key)
+    if hit is None:
+        if len(answers) >= _ANSWERS_KEPT:
+            answers.clear()
+        hit = answers[key] = read_answer(cfg, fid, text)
+    return hit
+
+
 # ----------------------------------------------------------------------------- parsing
 
 
@@ -469,7 +494,7 @@ def parse_body(
     invalid: list[tuple[str, str]] = []
     for fid in form.fields:
         fld = cfg.fields[fid]
-        value, why = read_answer(cfg, fid, raw.get(fid))
+        value, why = _answer(cfg, fid, fld, raw.get(fid))
         if why is not None:
             invalid.append((fid, why))
         elif value is None or (value is False and fld.required):

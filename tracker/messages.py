@@ -35,7 +35,11 @@ def render(locale: str, name: str, **context: Any) -> str:
 
 @cache
 def _template(locale: str, name: str) -> Template:
-    return environment(locale, _LOADER).get_template(f"{name}.md.j2")
+    template = environment(locale, _LOADER).get_template(f"{name}.md.j2")
+    # Its globals (the environment's, set once when it was made) as one plain dict: Jinja
+    # copies them into every render's context, and a chain of mappings copies slowly.
+    template.globals = dict(template.globals)
+    return template
 
 
 def clock_status(locale: str, status: str) -> str:

@@ -469,7 +469,17 @@ def notices_given(status: str) -> frozenset[str] | None:
     lines = status.split("\n", 3)
     if len(lines) < 3 or marker_key(lines[0]) is None or not lines[1].startswith(SIGNATURE_PREFIX):
         return None
-    given = _decoded_data(lines[2]).get("given")
+    record = lines[2]
+    return _recorded_short(record) if len(record) <= _SHORT_RECORD else _recorded(record)
+
+
+def _recorded(record: str) -> frozenset[str] | None:
+    given = _decoded_data(record).get("given")
     if not isinstance(given, list) or not all(isinstance(k, str) for k in given):
         return None
     return frozenset(given)
+
+
+# Records repeat across tickets (most record the same few notices): each short one is read once.
+_SHORT_RECORD = 2000
+_recorded_short = lru_cache(maxsize=4096)(_recorded)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from tracker import messages as msg
@@ -72,6 +73,8 @@ class Prepared:
     first_grade: str
     first_rules: tuple[str, ...]
     opened: float
+    comment_times: tuple[float, ...]  # epoch seconds of each of the ticket's comments, in order
+    event_times: tuple[float, ...]  # epoch seconds of each of its events, in order
     label_events: Mapping[str, LabelEvent]
     assign_events: Mapping[str, AssignEvent]
 
@@ -141,6 +144,8 @@ def prepare(ticket: Ticket, ctx: Context) -> Prepared:
         first_grade=grade,
         first_rules=tuple(r.note or r.grade for r in rules),
         opened=epoch(ticket.created_at),
+        comment_times=tuple([epoch(c.created_at) for c in ticket.comments]),
+        event_times=tuple([epoch(e.created_at) for e in ticket.events]),
         label_events=_label_events(ticket.events, ctx),
         assign_events=_assign_events(ticket.events, ctx),
     )
@@ -157,9 +162,7 @@ def _read_comments(ticket: Ticket, ctx: Context) -> _Comments:
     commands: list[Command] = []
     denied: list[tuple[Comment, tuple[str, ...]]] = []
     linked_to = None
-    for comment in sorted(ticket.comments, key=lambda c: c.id):
-        if not ctx.is_grader(comment.author):
-            continue
+    for comment in sorted((c for c in ticket.comments if ctx.is_grader(c.author)), key=attrgetter("id")):
         key = marker_key(comment.body)
         parts = parts_of(key) if key else ()
         said = frozenset(part for part in parts if part in bot_comments)
