@@ -10,7 +10,7 @@ from tracker.wake import Wake, allowance, billed_minutes, earliest, percentile, 
 
 NOW = datetime(2026, 9, 16, 0, 0, tzinfo=UTC)  # half of a 30-day month has passed
 T = NOW.timestamp()
-RUNS = GitHubRuns()  # 2,000 minutes, 30 min horizon (5 min billed), 45 s lead, short clocks <= 30 min, share 0.5
+RUNS = GitHubRuns()  # 2,000 minutes, 30 min horizon (3 min billed), 45 s lead, short clocks <= 30 min, share 0.5
 
 
 def memo(wake: float, limit: float | None = None) -> Memo:
@@ -44,21 +44,21 @@ def test_the_timer_arms_within_the_horizon_and_sleeps_until_the_lead() -> None:
 
 
 def test_past_the_share_only_short_clocks_and_past_the_budget_none() -> None:
-    short, long_, unknown = Wake(T + 240, 5 * 60), Wake(T + 240, 2 * 3600), Wake(T + 240)
+    short, long_, unknown = Wake(T + 150, 5 * 60), Wake(T + 150, 2 * 3600), Wake(T + 150)
     assert all(timer(w, NOW, RUNS, spent=499).arm for w in (short, long_, unknown))
     assert timer(short, NOW, RUNS, spent=500).arm
     assert timer(long_, NOW, RUNS, spent=500).reason == "long-clock"
     assert timer(unknown, NOW, RUNS, spent=500).reason == "long-clock"
     assert timer(short, NOW, RUNS, spent=1000).reason == "over-budget"
-    assert timer(short, NOW, RUNS, spent=995).arm  # its sleep (4 minutes) and the dispatched run fit
-    assert timer(short, NOW, RUNS, spent=996).reason == "over-budget"
+    assert timer(short, NOW, RUNS, spent=996).arm  # its sleep and start-up (3 minutes) and the dispatched run fit
+    assert timer(short, NOW, RUNS, spent=997).reason == "over-budget"
     later = NOW + timedelta(days=10)  # two thirds of the month: 1,666 minutes allowed
     assert timer(Wake(later.timestamp() + 60, 300), later, RUNS, spent=1000).arm
 
 
-def test_where_minutes_are_billed_the_timer_sleeps_five_minutes_at_most() -> None:
-    near, far = Wake(T + 300, 5 * 60), Wake(T + 301, 5 * 60)
-    assert timer(near, NOW, RUNS, spent=0).arm and timer(near, NOW, RUNS, spent=0).sleep == 255
+def test_where_minutes_are_billed_the_timer_meets_a_moment_three_minutes_away_at_most() -> None:
+    near, far = Wake(T + 180, 5 * 60), Wake(T + 181, 5 * 60)
+    assert timer(near, NOW, RUNS, spent=0).arm and timer(near, NOW, RUNS, spent=0).sleep == 135
     assert timer(far, NOW, RUNS, spent=0).reason == "beyond-horizon"
     assert timer(far, NOW, GitHubRuns(minutes_per_month=0), spent=0).arm  # free minutes: the full horizon
 
