@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -122,15 +122,22 @@ def period_starts(week: list[Span]) -> list[int]:
     return [start for start, _end in week if not (start == 0 and wraps)]
 
 
+def _limits(clock: Clock) -> Iterable[int | Split]:
+    """A clock's limits: its one, or each grade's."""
+    return clock.within.values() if isinstance(clock.within, dict) else (clock.within,)
+
+
+def _minutes(limit: int | Split, working: bool) -> float:
+    if isinstance(limit, Split):
+        return (limit.working if working or not limit.off_hours else limit.off_hours) / 60
+    return limit / 60
+
+
 def after_closing(week: list[Span], clocks: Sequence[Clock], short: float) -> list[Span]:
     """The time after each manned period ends in which a clock counting wall time, at most
     ``short`` minutes long and started while the desk was manned, can still fall due."""
-    reach = max(
-        (_minutes(limit, False) for c in clocks if c.counting == "elapsed"
-         for limit in (c.within.values() if isinstance(c.within, dict) else (c.within,))
-         if _minutes(limit, False) <= short),
-        default=0.0,
-    )  # fmt: skip
+    elapsed = [_minutes(limit, False) for c in clocks if c.counting == "elapsed" for limit in _limits(c)]
+    reach = max((m for m in elapsed if m <= short), default=0.0)
     if not reach or not week or week == [(0, WEEK)]:
         return []
     wraps = week[0][0] == 0 and week[-1][1] == WEEK
@@ -234,12 +241,6 @@ def _hour_states(spec: CalendarSpec) -> list[set[str]]:
     return out
 
 
-def _minutes(limit: int | Split, working: bool) -> float:
-    if isinstance(limit, Split):
-        return (limit.working if working or not limit.off_hours else limit.off_hours) / 60
-    return limit / 60
-
-
 def shortest_clocks(clocks: Sequence[Clock], calendars: Mapping[str, CalendarSpec]) -> list[float | None]:
     """For each local hour of the week (0: Monday 00:00-01:00), the shortest limit in minutes
     of any clock that counts then on a usual day (None: none does)."""
@@ -253,8 +254,7 @@ def shortest_clocks(clocks: Sequence[Clock], calendars: Mapping[str, CalendarSpe
                 continue
             if clock.counting == "manned" and not here:
                 continue
-            limits = clock.within.values() if isinstance(clock.within, dict) else (clock.within,)
-            for limit in limits:
+            for limit in _limits(clock):
                 options = [_minutes(limit, True)] if WORKING in here else []
                 if here - {WORKING} or not here:  # manned off time, or (elapsed) no manned time at all
                     options.append(_minutes(limit, False))
