@@ -372,19 +372,10 @@ def _ladder_steps(
     if ladder is None:
         return (), None
     out: list[Escalation] = []
-    falling = until >= due  # still collecting the steps that fell due
-    step_at: float | None = None
     for i, step in enumerate(ladder.steps):
-        if not falling and (stopped or step_at is not None):
-            break
         at = due if step.after == 0 else cal.add_s(due, step.after, clock.counting)
-        if not stopped and step_at is None and at > until:
-            step_at = at
-        if not falling:
-            continue
         if at > until or (stopped and at >= until):
-            falling = False
-            continue
+            return tuple(out), None if stopped else at
         mention = list(step.mention)
         if step.circle:
             mention += [r for r in circle if r not in mention]
@@ -399,7 +390,7 @@ def _ladder_steps(
                 labels=tuple(step.labels),
             )
         )
-    return tuple(out), step_at
+    return tuple(out), None
 
 
 def epoch(t: datetime) -> float:
