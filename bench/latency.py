@@ -202,7 +202,7 @@ def _grade(sim: Sim, t: float, run: Run, ctx: Context) -> None:
     if run.kind == "event":
         only = {run.number} | sim.changed if run.number is not None else set(sim.changed)
         if sim.config != "schedule":  # the grader before: an event run grades its own ticket only
-            only |= set(fallen_due(sim.store, now=now, updated_since=now - RECENTLY_CLOSED))
+            only |= set(fallen_due(sim.store, ctx, now=now, updated_since=now - RECENTLY_CLOSED))
         tickets = gradable(sim.store, now)
         plan = grade(tickets, sim.cfg, now, only=only, ctx=ctx, memo={})  # as tracker run: fresh wake times
         hub = LocalHub(sim.store, sim.cfg.bot.login, lambda: now)

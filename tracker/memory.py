@@ -175,11 +175,14 @@ def restless(
     return [r[0] for r in rows]
 
 
-def fallen_due(store: Ledger, *, now: datetime, updated_since: datetime) -> list[int]:
+def fallen_due(store: Ledger, ctx: Context, *, now: datetime, updated_since: datetime) -> list[int]:
     """Numbers of remembered tickets whose wake time has come: open ones, and closed ones
     updated since ``updated_since`` (a report may fall due after closing). An event run
     grades these too, so every run delivers what has fallen due, not only the next
-    scheduled one."""
+    scheduled one. Nothing while the memory is of another policy (the next scheduled run
+    forgets it)."""
+    if store.get_meta(POLICY_KEY) != ctx.digest:
+        return []
     with store.read() as db:
         rows = db.execute(
             "SELECT m.number FROM grader_memo m JOIN tickets t ON t.number = m.number"

@@ -37,7 +37,7 @@ from tracker.gcpause import paused_gc
 from tracker.github_hub import GitHubHub, GitHubRequestError, is_bot_user, login_of
 from tracker.labels import LabelSpec, catalog
 from tracker.ledger import Ledger
-from tracker.memory import POLICY_KEY, fallen_due, forget_tickets, load_memory, save_memory
+from tracker.memory import fallen_due, forget_tickets, load_memory, save_memory
 from tracker.model import OpenIncident, Plan, PostComment, SetLabels, Ticket
 from tracker.pacing import effects, pace, record_writes, spent_in_hour
 from tracker.protocol import DUE_ITEM, ESCALATION, REMINDER, kind_of, parts_of
@@ -427,8 +427,7 @@ def run_event(
         # The run is paid for: it also delivers what has fallen due on other tickets, as far
         # as the hour's write budget allows (the event's own tickets go first, whatever they cost).
         ctx = Context(cfg)
-        remembered = store.get_meta(POLICY_KEY) == ctx.digest
-        due = set(fallen_due(store, now=now, updated_since=now - RECENTLY_CLOSED)) - only if remembered else set()
+        due = set(fallen_due(store, ctx, now=now, updated_since=now - RECENTLY_CLOSED)) - only
         tickets = grading_set(store, now, also=only)
         summary.graded = len(only | due)
         with paused_gc():
@@ -442,7 +441,7 @@ def run_event(
             return _paced(cfg, ctx, store, grade(every, cfg, now, only=only | due, ctx=ctx), every, summary, only)
 
         _apply(cfg, hub, store, plan, summary, regrade)
-        if remembered and not dry_run:
+        if not dry_run:
             save_memory(store, plan, tickets)
         _wake(cfg, store, summary, dict(plan.memo), lambda: assess_all(tickets, cfg, now, ctx=ctx), plan)
     finally:
