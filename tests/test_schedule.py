@@ -38,14 +38,14 @@ def week_runs(lines: tuple[str, ...]) -> list[datetime]:
 def test_a_round_the_clock_desk_runs_every_hour_of_the_week() -> None:
     s = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 2000, SHARE)
     assert s.lines == ("7,37 * * * *",)
-    assert (s.step, s.manned_hours_per_week, s.runs_per_week, s.runs_per_month) == (30, 168, 336, 1440)
+    assert (s.tiers[0].step, s.manned_hours_per_week, s.runs_per_week, s.runs_per_month) == (30, 168, 336, 1440)
     assert s.fits and s.budget == 1500
 
 
 def test_a_nine_to_six_weekday_desk_runs_on_weekdays_only_and_when_it_opens() -> None:
     s = grader_schedule(NINE_TO_SIX, UTC_ZONE, 2000, SHARE)
     assert s.lines == ("7,17,27,37,47,57 9-17 * * 1-5", "3 9 * * 1-5")
-    assert s.step == 10 and s.manned_hours_per_week == 45
+    assert s.tiers[0].step == 10 and s.manned_hours_per_week == 45
     runs = week_runs(s.lines)
     assert len(runs) == s.runs_per_week == 45 * 6 + 5
     assert {t.isoweekday() for t in runs} == {1, 2, 3, 4, 5}
@@ -77,12 +77,12 @@ def test_every_run_is_off_the_round_minutes() -> None:
 
 
 def test_the_interval_widens_as_the_budget_shrinks() -> None:
-    steps = [grader_schedule(NINE_TO_SIX, UTC_ZONE, budget, SHARE).step for budget in (50_000, 2000, 800, 300, 100)]
+    steps = [grader_schedule(NINE_TO_SIX, UTC_ZONE, budget, SHARE).tiers[0].step for budget in (50_000, 2000, 800, 300, 100)]
     assert steps == [5, 10, 20, 60, 240]
     assert steps == sorted(steps)
     # Between the round intervals, the multiples of five keep every run off the round minutes.
     s = grader_schedule(NINE_TO_SIX, UTC_ZONE, 700, SHARE)
-    assert s.step == 25 and s.lines[:2] == ("17,42 9,14 * * 1-5", "7,32,57 10,15 * * 1-5")
+    assert s.tiers[0].step == 25 and s.lines[:2] == ("17,42 9,14 * * 1-5", "7,32,57 10,15 * * 1-5")
     grid = [t for t in week_runs(s.lines) if t.minute != 3]  # 09:03, as the desk opens, aside
     assert {b - a for a, b in pairwise(grid) if a.date() == b.date()} == {timedelta(minutes=25)}
 
@@ -119,7 +119,7 @@ def test_hours_with_shorter_clocks_are_run_more_often() -> None:
     assert s.hour_steps[10] == 15 and s.hour_steps[20] == 25 and s.hour_steps[2] == 0
     # One limit everywhere gives one interval, as dense as the budget allows.
     even = grader_schedule(LONG_DAY, UTC_ZONE, 2000, SHARE, [clock("30m")])
-    assert len(even.tiers) == 1 and even.step == grader_schedule(LONG_DAY, UTC_ZONE, 2000, SHARE).step
+    assert len(even.tiers) == 1 and even.tiers[0].step == grader_schedule(LONG_DAY, UTC_ZONE, 2000, SHARE).tiers[0].step
     # Free minutes: the densest interval everywhere.
     free = grader_schedule(LONG_DAY, UTC_ZONE, 0, SHARE, clocks)
     assert [t.step for t in free.tiers] == [STEPS[0]]
@@ -127,7 +127,7 @@ def test_hours_with_shorter_clocks_are_run_more_often() -> None:
 
 def test_a_budget_too_small_for_any_interval_says_so() -> None:
     s = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 100, SHARE)
-    assert s.step == STEPS[-1] and not s.fits and s.runs_per_month > s.budget
+    assert s.tiers[0].step == STEPS[-1] and not s.fits and s.runs_per_month > s.budget
 
 
 def test_official_holidays_and_make_up_days_cover_both_schedules() -> None:
@@ -197,4 +197,4 @@ def test_every_manned_minute_of_a_preset_has_a_run_within_its_interval(preset: s
 
 def test_free_minutes_give_the_densest_schedule() -> None:
     free = grader_schedule(NINE_TO_SIX, ZoneInfo("Asia/Shanghai"), 0)
-    assert free.fits and free.step == STEPS[0]
+    assert free.fits and [t.step for t in free.tiers] == [STEPS[0]]

@@ -74,11 +74,6 @@ class Schedule:
     budget: int  # the schedule's share of github.minutes_per_month
     fits: bool  # runs_per_month within the budget (False only when even the longest step is too dense)
 
-    @property
-    def step(self) -> int:
-        """The densest interval (minutes)."""
-        return self.tiers[0].step if self.tiers else STEPS[-1]
-
 
 def _schedules(spec: CalendarSpec, weekday: int, *, usual: bool = False) -> list[DaySchedule]:
     """The day schedules a date falling on ISO ``weekday`` can follow under ``spec`` (with
