@@ -896,7 +896,19 @@ def test_every_served_operation_matches_githubs_openapi(srv: FakeGitHub) -> None
         call(srv, method, path, body)
     event_id = srv.events[0]["id"]
     call(srv, "GET", f"{base}/issues/events/{event_id}")
-    assert fresh.validate_recorded(srv.requests) == len(script) + 1
+    variables = [  # with the token that has the Variables permission
+        ("PATCH", f"{base}/actions/variables/TRACKER_WAKE", {"value": "[17 9 * * *]"}),
+        ("POST", f"{base}/actions/variables", {"name": "TRACKER_WAKE", "value": ""}),
+        ("POST", f"{base}/actions/variables", {"name": "TRACKER_WAKE", "value": ""}),
+        ("PATCH", f"{base}/actions/variables/TRACKER_WAKE", {"value": "[17 9 * * *]"}),
+        ("GET", f"{base}/actions/variables/TRACKER_WAKE", None),
+    ]
+    for method, path, body in variables:
+        call(srv, method, path, body, token=srv.variables_token)
+    assert call(srv, "GET", f"{base}/actions/variables/TRACKER_WAKE")[0] == 403  # the workflow's own token
+    assert call(srv, "GET", f"{base}/issues/1", token=srv.variables_token)[0] == 403
+    assert srv.variables["TRACKER_WAKE"]["value"] == "[17 9 * * *]"
+    assert fresh.validate_recorded(srv.requests) == len(script) + len(variables) + 3
     assert fresh.unvalidated() == []
     statuses = {(r.method, r.route, r.status) for r in srv.requests}
     assert ("POST", "/repos/{owner}/{repo}/issues", 422) in statuses

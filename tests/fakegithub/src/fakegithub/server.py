@@ -244,6 +244,9 @@ SERVED_OPERATIONS: tuple[tuple[str, str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/labels", "issues/labels#list-labels-for-a-repository"),
     ("POST", "/repos/{owner}/{repo}/labels", "issues/labels#create-a-label"),
     ("GET", "/repos/{owner}/{repo}/labels/{name}", "issues/labels#get-a-label"),
+    ("POST", "/repos/{owner}/{repo}/actions/variables", "actions/variables#create-a-repository-variable"),
+    ("GET", "/repos/{owner}/{repo}/actions/variables/{name}", "actions/variables#get-a-repository-variable"),
+    ("PATCH", "/repos/{owner}/{repo}/actions/variables/{name}", "actions/variables#update-a-repository-variable"),
     ("PATCH", "/repos/{owner}/{repo}/labels/{name}", "issues/labels#update-a-label"),
     ("DELETE", "/repos/{owner}/{repo}/labels/{name}", "issues/labels#delete-a-label"),
     (
@@ -465,6 +468,7 @@ class FakeGitHub:
         repo: str = "desk",
         *,
         token: str = "test-token",
+        variables_token: str = "variables-token",
         rate_limit: int = 5000,
         bot_login: str = BOT_LOGIN,
         record_bodies: bool = True,
@@ -473,6 +477,11 @@ class FakeGitHub:
         self.repo = repo
         self.full_name = f"{owner}/{repo}"
         self.token = token
+        # A second token, with only the Variables permission (a fine-grained token): the workflow's
+        # own token (``token``) is refused Actions variables, and this one everything else.
+        self.variables_token = variables_token
+        self.variables: dict[str, dict[str, Any]] = {}
+        self._credential = ""
         self.rate_limit = rate_limit
         self.rate_remaining = rate_limit
         self.rate_reset = int(time.time()) + 3600
@@ -1281,6 +1290,9 @@ class FakeGitHub:
             ("PATCH", "/repos/{owner}/{repo}/labels/{name}"): self._edit_label,
             ("DELETE", "/repos/{owner}/{repo}/labels/{name}"): self._delete_label,
             ("GET", "/rate_limit"): self._get_rate_limit,
+            ("POST", "/repos/{owner}/{repo}/actions/variables"): self._create_variable,
+            ("GET", "/repos/{owner}/{repo}/actions/variables/{name}"): self._get_variable,
+            ("PATCH", "/repos/{owner}/{repo}/actions/variables/{name}"): self._update_variable,
             ("GET", "/user"): self._get_user,
         }
         routes = []
@@ -1333,8 +1345,9 @@ class FakeGitHub:
         if not value:
             return _HTTPError(401, {"message": "Requires authentication", "documentation_url": DOCS})
         scheme, _, credential = value.partition(" ")
-        if scheme.lower() not in ("token", "bearer") or credential.strip() != self.token:
+        if scheme.lower() not in ("token", "bearer") or credential.strip() not in (self.token, self.variables_token):
             return _HTTPError(401, {"message": "Bad credentials", "documentation_url": DOCS})
+        self._credential = credential.strip()
         return None
 
     def _rate_headers(self) -> dict[str, str]:
@@ -1551,6 +1564,8 @@ class FakeGitHub:
                 raise _HTTPError(404, {"message": "Not Found", "documentation_url": DOCS})
             if body_error is not None:
                 raise body_error
+            if (self._credential == self.variables_token) != ("/actions/variables" in route.template):
+                raise _HTTPError(403, {"message": "Resource not accessible by integration", "documentation_url": docs})
             return route.handler(
                 params=params,
                 query=query,
@@ -2289,6 +2304,40 @@ class FakeGitHub:
             label["description"] = body["description"] or None
             changed = True
         return _Reply(200, label, changed=changed)
+
+    # ------------------------------------------------------------------ Actions variables
+
+    def _variable(self, params: dict[str, str], docs: str) -> dict[str, Any]:
+        found = self.variables.get(params["name"].upper())
+        if found is None:
+            raise _HTTPError(404, {"message": "Not Found", "documentation_url": docs})
+        return found
+
+    def _variable_fields(self, body: Any, docs: str) -> tuple[str, str]:
+        data = self._object_body(body, docs)
+        name, value = data.get("name"), data.get("value")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise self._invalid_request(docs, f"Invalid variable name {name!r}.")
+        if not isinstance(value, str) or len(value.encode()) > 48 * 1024:
+            raise self._invalid_request(docs, "A variable's value is a string of at most 48 KB.")
+        return name.upper(), value
+
+    def _create_variable(self, body: Any, docs: str, **_: Any) -> _Reply:
+        name, value = self._variable_fields(body, docs)
+        if name in self.variables:
+            raise _HTTPError(409, {"message": "Already exists - Variable already exists", "documentation_url": docs})
+        at = _ts(self.now())
+        self.variables[name] = {"name": name, "value": value, "created_at": at, "updated_at": at}
+        return _Reply(201, {}, changed=True)
+
+    def _get_variable(self, params: dict[str, str], docs: str, **_: Any) -> _Reply:
+        return _Reply(200, dict(self._variable(params, docs)))
+
+    def _update_variable(self, params: dict[str, str], body: Any, docs: str, **_: Any) -> _Reply:
+        found = self._variable(params, docs)
+        name, value = self._variable_fields({"name": params["name"], **self._object_body(body, docs)}, docs)
+        found.update(name=name, value=value, updated_at=_ts(self.now()))
+        return _Reply(204, changed=True)
 
     def _delete_label(self, params: dict[str, str], docs: str, **_: Any) -> _Reply:
         label = self._label_param(params, docs)
