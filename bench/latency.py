@@ -18,6 +18,11 @@ reminders and to-do notes it posted. The model, from GitHub's documentation:
 * Billing: each job rounded up to whole minutes, sleeping included; skipped jobs are free.
   A grading job takes ``JOB_STARTUP_S`` + 3 s + 0.4 s per write; requests are 3 (scheduled),
   5 (event) or 1 (a dispatch) plus the writes.
+* Wake slots (configuration ``budget``): each slot line of the generated workflow ticks as
+  the other lines do (late, sometimes dropped); its job runs only when the wake variable names
+  it when the tick arrives, else it is skipped, free. After each grading job the real
+  :func:`tracker.wake.wake_slots` names them (one request when the value changes), as a desk
+  with the secret ``TRACKER_WAKE_TOKEN`` does.
 * The timer (configurations ``unlimited`` and ``budget``): after each grading job the real
   :func:`tracker.wake.desk_wake` and :func:`tracker.wake.timer` decide; an armed timer job
   (its own concurrency group, cancel-in-progress) starts 5-15 s later plus its start-up,
@@ -28,7 +33,7 @@ Configurations: ``schedule`` (the workflow and grader before this design, measur
 only), ``unlimited`` (the generated workflow where minutes are free: its cron
 lines, every event, the timer) and ``budget`` (the generated workflow with the default
 ``github.minutes_per_month``: its sparser cron lines, densest where the clocks are shortest,
-openings only, the timer within the budget rule). Lateness of a moment = the end of the job
+its wake slots, openings only, the timer within the budget rule). Lateness of a moment = the end of the job
 that posted it minus when it fell due. Seeded: the same flags print the same figures. One JSON
 object per line; figures a month are scaled from ``--days`` (30, the default, is a month and
 takes minutes per preset and configuration; fewer days should be whole weeks, or a replay of
@@ -64,7 +69,17 @@ from tracker.local_hub import LocalHub
 from tracker.memory import fallen_due, save_memory
 from tracker.model import Plan, PostComment
 from tracker.schedule import schedule_for
-from tracker.wake import JOB_STARTUP_S, billed_minutes, desk_wake, fell_due, percentile, timer
+from tracker.wake import (
+    JOB_STARTUP_S,
+    billed_minutes,
+    desk_wake,
+    desk_wakes,
+    fell_due,
+    percentile,
+    slot_line,
+    timer,
+    wake_slots,
+)
 from tracker.whatif_runner import scheduled_runs
 from tracker.workflows import starts_grading
 
@@ -132,6 +147,8 @@ class Sim:
     spent: dict[str, int] = field(default_factory=dict)  # billed minutes by job: event, scheduled, dispatch, timer
     changed: set[int] = field(default_factory=set)
     numbers: dict[str, int] = field(default_factory=dict)
+    named: frozenset[str] = frozenset()  # the wake variable: the slot lines it names
+    slot_hours: frozenset[int] = frozenset()  # the schedule's (tracker.schedule.Schedule.slot_hours)
 
     def at(self, t: float, kind: str, data: Any = None) -> None:
         self.seq += 1
@@ -224,6 +241,10 @@ def _grade(sim: Sim, t: float, run: Run, ctx: Context) -> None:
     sim.at(end, "end", run)
     if sim.config == "schedule":
         return
+    named = frozenset(wake_slots(desk_wakes(sim.store, now, fresh), now, sim.runs, sim.minutes, sim.slot_hours))
+    if named != sim.named:
+        sim.named = named
+        _count(sim, end, 1)
     wake = desk_wake(sim.store, now, fresh)
     decided = timer(wake, now, sim.runs, sim.minutes)
     if decided.arm:
@@ -240,11 +261,13 @@ def simulate(preset: str, config: str, days: int, seed: int) -> dict[str, Any]:
     if config != "budget":
         cfg = cfg.model_copy(update={"github": cfg.github.model_copy(update={"minutes_per_month": 0})})
     runs = cfg.github
-    lines = TODAY if config == "schedule" else schedule_for(cfg).lines
+    schedule = schedule_for(cfg)
+    lines = TODAY if config == "schedule" else schedule.lines
+    slots = () if config == "schedule" else schedule.slots
     rng = random.Random(f"{seed}-{preset}")  # the same tickets and delays for every configuration
     with tempfile.TemporaryDirectory() as tmp:
         store = Ledger(Path(tmp) / "desk.db")
-        sim = Sim(cfg, store, config, rng, runs)
+        sim = Sim(cfg, store, config, rng, runs, slot_hours=schedule.slot_hours)
         ctx = Context(cfg)
         cal = ctx.calendars[next(iter(cfg.calendars))]
         start = datetime(*START, tzinfo=cfg.tz).timestamp()
@@ -269,6 +292,10 @@ def simulate(preset: str, config: str, days: int, seed: int) -> dict[str, Any]:
             if rng.random() >= 0.02:
                 delay = rng.uniform(180, 1800) + (rng.uniform(0, 900) if _dt(tick).minute == 0 else 0)
                 sim.at(tick + delay, "arrive", Run("scheduled"))
+        for moment in scheduled_runs(slots, datetime.fromtimestamp(start, UTC), days) if slots else ():
+            tick = moment.timestamp()
+            if rng.random() >= 0.02:
+                sim.at(tick + rng.uniform(180, 1800), "slot", slot_line(tick))
         while sim.queue:
             t, _, kind, data = heapq.heappop(sim.queue)
             if t > stop:
@@ -284,6 +311,9 @@ def simulate(preset: str, config: str, days: int, seed: int) -> dict[str, Any]:
                 sim.at(t + rng.uniform(20, 60), "arrive", Run("event", number))
             elif kind == "arrive":
                 sim.arrive(t, data)
+            elif kind == "slot":
+                if data in sim.named:  # the job's if: reads the variable as the tick arrives
+                    sim.arrive(t, Run("scheduled"))
             elif kind == "grade":
                 _grade(sim, t, data, ctx)
             elif kind == "end":

@@ -35,9 +35,10 @@ def desk(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
 class Actions:
     """GitHub Actions for one repository: which jobs an event starts, and what they run."""
 
-    def __init__(self, desk: Desk, monkeypatch: pytest.MonkeyPatch, minutes: int):
+    def __init__(self, desk: Desk, monkeypatch: pytest.MonkeyPatch, minutes: int, wake_token: str = ""):
         self.desk = desk
         self.monkeypatch = monkeypatch
+        self.secrets = {"TRACKER_WAKE_TOKEN": wake_token}
         policy = desk.config.read_text(encoding="utf-8")
         desk.config.write_text(policy + f"github:\n  action: {REF}\n  minutes_per_month: {minutes}\n", encoding="utf-8")
         folder = desk.tmp / ".github" / "workflows"
@@ -51,9 +52,17 @@ class Actions:
 
     # -- which jobs start
 
+    def variable(self) -> str:
+        """The repository variable TRACKER_WAKE as GitHub holds it (empty when never written)."""
+        return str(self.desk.srv.variables.get("TRACKER_WAKE", {}).get("value", ""))
+
+    def lines(self) -> list[str]:
+        return [entry["cron"] for entry in self.workflow["on"].get("schedule", [])]
+
     def starts(self, event: str, payload: dict[str, Any]) -> bool:
         """Whether ``event`` starts the grading job: a trigger of the workflow, a listed type,
-        and the job's ``if:`` (comments on pull requests and by bots are skipped)."""
+        and the job's ``if:`` (comments on pull requests and by bots are skipped; a wake slot's
+        tick, a line ending in ``* * *``, runs only when the variable TRACKER_WAKE names it)."""
         on = self.workflow["on"]
         if event not in on:
             return False
@@ -64,6 +73,12 @@ class Actions:
         condition = self.workflow["jobs"]["grade"].get("if", "")
         if event == "issue_comment" and "github.event.issue.pull_request" in condition:
             return not payload["issue"].get("pull_request") and payload["comment"]["user"]["type"] != "Bot"
+        if event == "schedule":
+            line = payload["schedule"]
+            assert line in self.lines()
+            if line.endswith(" * * *"):
+                assert "contains(vars.TRACKER_WAKE, format('[{0}]', github.event.schedule))" in condition
+                return f"[{line}]" in self.variable()
         return True
 
     # -- the jobs
@@ -74,7 +89,13 @@ class Actions:
         out.write_text("", encoding="utf-8")
         self.monkeypatch.setenv("GITHUB_OUTPUT", str(out))
         extra = ["--event-name", event]
-        if payload is not None:
+        step = next(s for s in self.workflow["jobs"]["grade"]["steps"] if s.get("id") == "grade")
+        given = step.get("with") or {}
+        if "wake-token" in given:  # what the action passes on: the secret and the variable as found
+            assert given["wake-token"] == "${{ secrets.TRACKER_WAKE_TOKEN }}"
+            assert given["wake-slots"] == "${{ vars.TRACKER_WAKE }}"
+            extra += ["--wake-token", self.secrets["TRACKER_WAKE_TOKEN"], "--wake-slots", self.variable()]
+        if payload is not None and event != "schedule":
             path = self.desk.tmp / f"event-{len(self.runs)}.json"
             path.write_text(json.dumps(payload), encoding="utf-8")
             extra += ["--event-path", str(path)]
@@ -104,7 +125,10 @@ class Actions:
         self.run("workflow_dispatch")
 
     def run(self, event: str, payload: dict[str, Any] | None = None) -> bool:
-        """One event as GitHub delivers it: the grading job when it starts, then the timer."""
+        """One event as GitHub delivers it: the grading job when it starts, then the timer. A
+        schedule tick without a payload is the schedule's first line's."""
+        if event == "schedule" and payload is None:
+            payload = {"schedule": self.lines()[0]}
         if not self.starts(event, payload or {}):
             return False
         self.after_grading(self.grade(event, payload))
@@ -180,3 +204,39 @@ def test_where_minutes_are_billed_only_openings_start_the_grading_job(
     assert [r for r in gh.runs if r.startswith("grade:")] == ["grade:issues", "grade:schedule", "grade:schedule"]
     assert "sla:breach" not in desk.srv.label_names(number)
     assert _escalated_at(desk, number) == []
+
+
+def test_where_minutes_are_billed_the_named_wake_slot_delivers_and_the_others_are_skipped(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = desk.config.read_text(encoding="utf-8").replace("within: {major: 1h,", "within: {major: 20m,")
+    desk.config.write_text(text, encoding="utf-8")
+    gh = Actions(desk, monkeypatch, minutes=400, wake_token=desk.srv.variables_token)
+    assert "22 9 * * *" in gh.lines() and "7 9 * * *" in gh.lines()  # 400 minutes: sparse runs, slots
+    number = desk.ticket("high", title="Login fails for everyone")
+    desk.later(timedelta(seconds=DISPATCH_S + STARTUP_S))
+    assert gh.run("issues", _payload(desk, "issues", "opened", number))
+    # the clock falls due at 09:20: the opening named four slots from 09:17
+    assert gh.variable() == "[17 9 * * *][22 9 * * *][27 9 * * *][32 9 * * *]"
+    desk.at(T0 + timedelta(minutes=12))
+    assert not gh.run("schedule", {"schedule": "7 9 * * *"})  # a slot nobody named: skipped, free
+    desk.at(T0 + timedelta(minutes=26))  # the 09:22 tick, four minutes late
+    assert gh.run("schedule", {"schedule": "22 9 * * *"})
+    escalations = _escalated_at(desk, number)
+    assert escalations and timedelta(0) <= min(escalations) - (T0 + timedelta(minutes=20)) <= timedelta(minutes=7)
+    # the run named the next moment's slots (the ladder's second step, an hour on): the others are skipped
+    assert gh.variable().startswith("[17 10 * * *]") and "[27 9 * * *]" not in gh.variable()
+    desk.at(T0 + timedelta(minutes=33))
+    assert not gh.run("schedule", {"schedule": "27 9 * * *"})
+    assert [r for r in gh.runs if r.startswith("grade:")] == ["grade:issues", "grade:schedule"]
+
+
+def test_without_the_wake_token_no_slot_ever_runs(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = desk.config.read_text(encoding="utf-8").replace("within: {major: 1h,", "within: {major: 20m,")
+    desk.config.write_text(text, encoding="utf-8")
+    gh = Actions(desk, monkeypatch, minutes=400)
+    number = desk.ticket("high", title="Login fails for everyone")
+    assert gh.run("issues", _payload(desk, "issues", "opened", number))
+    assert gh.variable() == "" and desk.srv.variables == {}
+    desk.at(T0 + timedelta(minutes=26))
+    assert not gh.run("schedule", {"schedule": "22 9 * * *"})

@@ -60,3 +60,98 @@ def test_wake_prints_the_sleep_minus_the_lead_within_the_horizon(desk: Desk) -> 
     past = T0 - timedelta(minutes=1)
     assert desk.tracker("wake", "--at", past.isoformat(), *now).out.strip() == "0"
     assert desk.tracker("wake", "--at", "soon", *now).code == 2
+
+
+# -- wake slots: where minutes are billed, each run names the slot ticks that should run
+
+
+def _short_desk(desk: Desk) -> None:
+    """The test policy with a 20-minute clock for major tickets (a short clock)."""
+    text = desk.config.read_text(encoding="utf-8").replace("within: {major: 1h,", "within: {major: 20m,")
+    desk.config.write_text(text, encoding="utf-8")
+
+
+def test_a_run_names_the_wake_slots_with_the_wake_token(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.wake import slot_value
+
+    page = desk.tmp / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(page))
+    _short_desk(desk)
+    desk.ticket("high", title="Login fails for everyone")
+    result = desk.run("--wake-token", desk.srv.variables_token)
+    assert result.code == 0, result.err
+    summary = result.json
+    # the 20-minute clock falls due at 09:20: four slots from 09:17
+    assert summary["wake_slots"] == ["17 9 * * *", "22 9 * * *", "27 9 * * *", "32 9 * * *"]
+    assert summary["wake_variable"] == "written"
+    value = desk.srv.variables["TRACKER_WAKE"]["value"]
+    assert value == slot_value(summary["wake_slots"]) == "[17 9 * * *][22 9 * * *][27 9 * * *][32 9 * * *]"
+    assert "Wake slots: named 4 wake slots in TRACKER_WAKE." in page.read_text(encoding="utf-8")
+    # the next run finds the variable as it left it: nothing to write
+    desk.later(timedelta(minutes=2))
+    writes = len(desk.srv.requests)
+    again = desk.run("--wake-token", desk.srv.variables_token, "--wake-slots", value).json
+    assert again["wake_variable"] == "unchanged"
+    assert not [r for r in desk.srv.requests[writes:] if "/actions/variables" in r.path]
+
+
+def test_the_slots_move_on_once_the_moment_is_delivered(desk: Desk) -> None:
+    _short_desk(desk)
+    desk.ticket("high", title="Login fails for everyone")
+    first = desk.run("--wake-token", desk.srv.variables_token).json
+    desk.at(T0 + timedelta(minutes=24))  # the 09:22 slot started late, at 09:24
+    second = desk.run("--wake-token", desk.srv.variables_token, "--wake-slots", "[17 9 * * *]").json
+    assert [d["kind"] for d in second["late"]] == ["escalation"]
+    assert second["wake_variable"] == "written" and second["wake_slots"] != first["wake_slots"]
+    # the ladder's second step, an hour after the first, is the next moment: its clock is still short
+    assert second["wake_slots"][0] == "17 10 * * *"
+    assert desk.srv.variables["TRACKER_WAKE"]["value"].startswith("[17 10 * * *]")
+
+
+def test_once_nothing_short_is_ahead_the_variable_names_no_slot(desk: Desk) -> None:
+    _short_desk(desk)
+    number = desk.ticket("high", title="Login fails for everyone")
+    assert desk.run("--wake-token", desk.srv.variables_token).json["wake_variable"] == "written"
+    desk.later(timedelta(minutes=5))
+    stamp = desk.now.strftime("%Y-%m-%dT%H:%M:%SZ")  # alice closes it
+    desk.srv.issues[number].update(state="closed", state_reason="completed", closed_at=stamp, updated_at=stamp)
+    desk.srv.add_event(number, event="closed", actor="alice")
+    found = desk.srv.variables["TRACKER_WAKE"]["value"]
+    done = desk.run("--wake-token", desk.srv.variables_token, "--wake-slots", found)
+    assert done.json["wake_slots"] == [] and done.json["wake_variable"] == "written"
+    assert desk.srv.variables["TRACKER_WAKE"]["value"] == "none"
+
+
+def test_without_the_wake_token_no_slot_is_named_and_the_run_stands(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = desk.tmp / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(page))
+    _short_desk(desk)
+    desk.ticket("high", title="Login fails for everyone")
+    result = desk.run()
+    assert result.code == 0 and result.json["wake_variable"] == "no-token"
+    assert desk.srv.variables == {}
+    text = page.read_text(encoding="utf-8")
+    assert "Wake slots: no wake slot named: the secret TRACKER_WAKE_TOKEN is not set." in text
+
+
+def test_a_wake_token_without_the_permission_is_said_and_the_grading_stands(desk: Desk) -> None:
+    _short_desk(desk)
+    number = desk.ticket("high", title="Login fails for everyone")
+    result = desk.run("--wake-token", desk.srv.token)  # the workflow's token: no Variables permission
+    assert result.code == 0
+    assert result.json["wake_variable"].startswith("refused: GitHub refused PATCH /repos/acme/desk/actions/variables")
+    assert "403" in result.json["wake_variable"]
+    assert desk.state()[number]["labels"]  # the grading was done and kept
+    assert desk.srv.variables == {}
+
+
+def test_where_minutes_are_free_no_slot_is_named(desk: Desk) -> None:
+    _short_desk(desk)
+    text = desk.config.read_text(encoding="utf-8") + "github: {minutes_per_month: 0}\n"
+    desk.config.write_text(text, encoding="utf-8")
+    desk.ticket("high", title="Login fails for everyone")
+    result = desk.run("--wake-token", desk.srv.variables_token).json
+    assert result["wake_slots"] == [] and result["wake_variable"] == "off"
+    assert desk.srv.variables == {}

@@ -127,10 +127,11 @@ def test_workflows_minutes_prints_the_schedule_and_its_cost(tmp_path: Path, monk
         "cron: 27 11,13,15,23 * * 1-5",
         "cron: 7,47 0,2,4,6,8,10,12,14 * * 0,6",  # weekends: manned, the shortest clock 30 minutes
         "cron: 27 1,3,5,7,9,11,13,15,23 * * 0,6",
-        "cron: 3 23 * * *",  # 07:03 in Shanghai, as the desk is manned again
+        "cron: 3 23 * * 0-6",  # 07:03 in Shanghai, as the desk is manned again
         "每 15分钟 运行一次：每周 45 个小时（UTC），其中最短的时钟为 5分钟",
         "每 40分钟 运行一次：每周 74 个小时（UTC），其中最短的时钟为 30分钟",
         "每月 1273 次，约 1273 分钟运行器时间（定时运行在 github.minutes_per_month 中的份额：1300）",
+        "另有 204 个唤醒时段：每天 17 个 UTC 小时内每 5 分钟一个，仅当变量 TRACKER_WAKE 列出时才运行（由密钥 TRACKER_WAKE_TOKEN 写入）",
     ]
 
 
@@ -169,10 +170,12 @@ def test_the_install_guide_states_the_minutes_each_preset_costs() -> None:
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     expected = []
     for preset in PRESETS:
-        s = schedule_for(load_config(preset_path(preset)))
-        assert s.fits and s.budget == 1300  # github.schedule_share of the default 2,000
+        cfg = load_config(preset_path(preset))
+        s = schedule_for(cfg)
+        assert s.fits and s.budget == int(2000 * cfg.github.schedule_share)  # of the default 2,000
         intervals = "; ".join(f"{t.step} min in {t.hours} h (shortest clock {t.shortest:,} min)" for t in s.tiers)
         expected.append(
-            f"| `{preset}` | {s.manned_hours_per_week} | {intervals} | {s.runs_per_month:,} | {s.minutes_per_month:,} |"
+            f"| `{preset}` | {s.manned_hours_per_week} | {intervals} | {s.runs_per_month:,} | {s.minutes_per_month:,} "
+            f"| {len(s.slots) // 12} |"
         )
     assert rows == expected

@@ -37,7 +37,7 @@ def week_runs(lines: tuple[str, ...]) -> list[datetime]:
 
 def test_a_round_the_clock_desk_runs_every_hour_of_the_week() -> None:
     s = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 2000, SHARE)
-    assert s.lines == ("7,37 * * * *",)
+    assert s.lines == ("7,37 * * * 0-6",)  # every weekday, as no line but a wake slot ends in * * *
     assert (s.tiers[0].step, s.manned_hours_per_week, s.runs_per_week, s.runs_per_month) == (30, 168, 336, 1440)
     assert s.fits and s.budget == 1500
 
@@ -180,7 +180,7 @@ def test_every_manned_minute_of_a_preset_has_a_run_within_its_interval(preset: s
 
     cals = list(calendars_for(cfg).values())
     week = datetime(2026, 3, 16, tzinfo=UTC)  # a week with no official holiday
-    runs = scheduled_runs(s.lines, week - timedelta(hours=1), days=8)
+    runs = scheduled_runs(s.lines, week - timedelta(hours=6), days=8)  # the longest step is 6 hours
     j = 0
     for i in range(7 * 24 * 60):
         t = week + timedelta(minutes=i)
@@ -198,3 +198,31 @@ def test_every_manned_minute_of_a_preset_has_a_run_within_its_interval(preset: s
 def test_free_minutes_give_the_densest_schedule() -> None:
     free = grader_schedule(NINE_TO_SIX, ZoneInfo("Asia/Shanghai"), 0)
     assert free.fits and [t.step for t in free.tiers] == [STEPS[0]]
+
+
+# -- wake slots
+
+
+def test_wake_slots_go_where_short_clocks_count_and_blind_runs_are_sparse() -> None:
+    hours = {p: schedule_for(load_config(preset_path(p))) for p in ("club", "online", "emergency")}
+    # the club's hours are run every 20 minutes, as often as four slots span: no slot
+    assert hours["club"].slots == () and hours["club"].slot_hours == frozenset()
+    # the emergency plan: short clocks and a run every two hours, all week: every five minutes a slot
+    emergency = hours["emergency"]
+    assert emergency.slot_hours == frozenset(range(168)) and len(emergency.slots) == 24 * 12
+    assert emergency.slots[:3] == ("2 0 * * *", "7 0 * * *", "12 0 * * *")
+    # online: the evenings and weekends (every 40 minutes), not the office hours (every 15)
+    online = hours["online"]
+    assert {online.hour_steps[h] for h in online.slot_hours} == {40}
+    assert len(online.slot_hours) == next(t.hours for t in online.tiers if t.step == 40)
+    # no other line ends in "* * *", which the workflow's if: reads as a slot's
+    for s in hours.values():
+        assert not [line for line in s.lines if line.endswith(" * * *")]
+        assert all(line.endswith(" * * *") for line in s.slots)
+
+
+def test_no_wake_slot_where_minutes_are_free() -> None:
+    billed = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 400, SHARE, [clock("15m")])
+    assert billed.slot_hours == frozenset(range(168))  # 300 minutes a month: a run every 90 minutes
+    free = grader_schedule(ROUND_THE_CLOCK, UTC_ZONE, 0, SHARE, [clock("15m")])
+    assert free.slots == () and free.slot_hours == frozenset()

@@ -739,3 +739,17 @@ class GitHubHub:
             have.add(spec.name.casefold())
             created.append(spec.name)
         return created
+
+    # ------------------------------------------------------------------ Actions variables
+
+    def put_variable(self, name: str, value: str) -> None:
+        """Set the repository's Actions variable ``name`` to ``value``, creating it when missing
+        (the token needs the Variables permission: the workflow's own token has none)."""
+        body = {"name": name, "value": value}
+        try:
+            self._request("PATCH", f"{self._base}/actions/variables/{name}", body=body)
+        except GitHubRequestError as err:
+            if err.status != 404:
+                raise
+            # 409: created meanwhile (an earlier attempt whose answer was lost); set it once more
+            self._request("POST", f"{self._base}/actions/variables", body=body, ok_statuses=(409,))

@@ -41,6 +41,7 @@ from tracker.memory import fallen_due, forget_tickets, load_memory, save_memory
 from tracker.model import OpenIncident, Plan, PostComment, SetLabels, Ticket
 from tracker.pacing import effects, pace, record_writes, spent_in_hour
 from tracker.protocol import DUE_ITEM, ESCALATION, REMINDER, kind_of, parts_of
+from tracker.schedule import schedule_for
 from tracker.sync import (
     SyncReport,
     comment_for,
@@ -55,7 +56,16 @@ from tracker.sync import (
     sync,
     ticket_from_api,
 )
-from tracker.wake import JOB_STARTUP_S, billed_minutes, desk_wake, fell_due, record_spend, timer
+from tracker.wake import (
+    JOB_STARTUP_S,
+    billed_minutes,
+    desk_wake,
+    desk_wakes,
+    fell_due,
+    record_spend,
+    timer,
+    wake_slots,
+)
 
 RECENTLY_CLOSED = timedelta(days=30)
 EVENT_NAMES = ("issues", "issue_comment")
@@ -92,6 +102,7 @@ class RunSummary:
     wake_limit: float | None = None  # the length of the clock it belongs to, seconds
     timer: str = "none"  # armed, or why not (tracker.wake.REASONS)
     timer_sleep: float = 0.0  # seconds the timer job sleeps before dispatching
+    wake_slots: tuple[str, ...] = ()  # the wake slots' cron lines this run names (tracker.wake.wake_slots)
     late: list[tuple[str, float]] = field(default_factory=list)  # (kind, seconds) per delivery
     month_runs: int = 0  # jobs counted this month (this one included)
     month_minutes: int = 0  # their billed minutes
@@ -128,6 +139,7 @@ class RunSummary:
             "wake_limit": self.wake_limit,
             "timer": self.timer,
             "timer_sleep": self.timer_sleep,
+            "wake_slots": list(self.wake_slots),
             "late": [{"kind": k, "seconds": s} for k, s in self.late],
             "month_runs": self.month_runs,
             "month_minutes": self.month_minutes,
@@ -301,6 +313,10 @@ def _wake(
             slept = billed_minutes(decided.sleep + JOB_STARTUP_S)
             summary.month_runs, summary.month_minutes = record_spend(store, summary.now, slept)
     summary.timer, summary.timer_sleep = decided.reason, decided.sleep
+    if cfg.github.minutes_per_month:
+        hours = schedule_for(cfg).slot_hours
+        wakes = desk_wakes(store, summary.now, fresh)
+        summary.wake_slots = wake_slots(wakes, summary.now, cfg.github, summary.month_minutes, hours)
 
 
 _TIMED = (ESCALATION, REMINDER, DUE_ITEM)

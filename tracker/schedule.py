@@ -24,6 +24,13 @@ escalated when it opens). Holidays cannot be written in cron: a run on one finds
   minutes spent).
 - No run is at a minute divisible by five: GitHub delays scheduled runs most at the top of
   the hour and at the other round minutes everyone picks.
+- Where minutes are billed, the UTC hours of the week in which a short clock counts (at most
+  ``github.timer_short_clock``) and the schedule runs less often than four wake slots span
+  (:data:`~tracker.wake.SLOT_SPAN`, 20 minutes) are *slot hours*; every five minutes of their
+  hours of the day gets a wake slot, one line each (``M H * * *``, :mod:`tracker.wake`), and
+  the grading job runs on one only when the wake variable names it. Where runs come every 20
+  minutes or more often, slots would buy little and spend what the timer uses better. No other
+  line ends in ``* * *``: a line for every weekday names them ``0-6``.
 
 Pure: plain data in, plain data out.
 """
@@ -39,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 from tracker.calendar import WORKING, day_pieces
 from tracker.config import CalendarSpec, Clock, Config, DaySchedule, Split
+from tracker.wake import SLOT_MINUTE, SLOT_SPAN, SLOT_STEP
 
 WEEK = 7 * 1440  # minutes; minute 0 is Monday 00:00
 MONTH_DAYS = 30
@@ -65,6 +73,8 @@ class Tier:
 @dataclass(frozen=True, slots=True)
 class Schedule:
     lines: tuple[str, ...]  # cron lines, UTC
+    slots: tuple[str, ...]  # the wake slots' cron lines (UTC), run only when the wake variable names them
+    slot_hours: frozenset[int]  # the UTC hours of the week (0: Monday 00:00) in which slots are named
     tiers: tuple[Tier, ...]  # the intervals, densest first
     hour_steps: tuple[int, ...]  # each UTC hour of the week's interval (0: not covered); 0 is Monday 00:00
     manned_hours_per_week: int  # UTC hours the schedule covers
@@ -196,8 +206,9 @@ def _ranges(values: list[int]) -> str:
 
 
 def _dows(days: set[int]) -> str:
-    """ISO-indexed days of our week (0 = Monday) as cron's day-of-week field (0 = Sunday)."""
-    return "*" if len(days) == 7 else _ranges(sorted((d + 1) % 7 for d in days))
+    """ISO-indexed days of our week (0 = Monday) as cron's day-of-week field (0 = Sunday);
+    every day is ``0-6``, as only a wake slot's line ends in ``* * *``."""
+    return "0-6" if len(days) == 7 else _ranges(sorted((d + 1) % 7 for d in days))
 
 
 def _lines(grid: set[int], starts: set[int]) -> tuple[str, ...]:
@@ -299,6 +310,19 @@ def _tiers(steps: Mapping[int, int], shortest: Mapping[int, float]) -> tuple[Tie
     )
 
 
+def slot_hours(shortest: Mapping[int, float], steps: Mapping[int, int], short_clock: float) -> frozenset[int]:
+    """The UTC hours of the week in which a clock at most ``short_clock`` seconds long counts and
+    the schedule runs less often than :data:`~tracker.wake.SLOT_SPAN`."""
+    return frozenset(h for h, m in shortest.items() if m * 60 <= short_clock and steps[h] * 60 > SLOT_SPAN)
+
+
+def slot_lines(hours: Iterable[int]) -> tuple[str, ...]:
+    """A wake slot's line for every five minutes of each UTC hour of the day among ``hours``
+    (hours of the week)."""
+    minutes = range(SLOT_MINUTE, 60, SLOT_STEP // 60)
+    return tuple(f"{m} {h} * * *" for h in sorted({h % 24 for h in hours}) for m in minutes)
+
+
 def grader_schedule(
     calendars: Mapping[str, CalendarSpec],
     tz: ZoneInfo,
@@ -330,8 +354,9 @@ def grader_schedule(
             break
     assert chosen is not None
     steps, grid, extra, runs_month = chosen
+    slotted = slot_hours(shortest, steps, short_clock) if minutes_per_month else frozenset()
     return Schedule(
-        lines=_lines(grid, extra), tiers=_tiers(steps, shortest),
+        lines=_lines(grid, extra), slots=slot_lines(slotted), slot_hours=slotted, tiers=_tiers(steps, shortest),
         hour_steps=tuple(steps.get(h, 0) for h in range(WEEK // 60)), manned_hours_per_week=len(manned),
         runs_per_week=len(grid) + len(extra), runs_per_month=runs_month, minutes_per_month=runs_month,
         budget=budget, fits=runs_month <= budget or minutes_per_month == 0,

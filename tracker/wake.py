@@ -12,8 +12,20 @@ all, nor when the arm itself (its sleep and the run it dispatches) would pass it
 still runs); and since the timer's sleep is billed too, it arms only for a
 moment at most ``timer_billed_horizon`` away.
 
-Pure parts (:func:`earliest`, :func:`timer`, :func:`allowance`, :func:`billed_minutes`,
-:func:`fell_due`, :func:`percentile`) take plain data; :func:`desk_wake`,
+Wake slots, where minutes are billed: the generated workflow also lists a cron line for every
+five minutes of the hours in which a short clock counts and blind runs are sparse (``M H * * *``,
+UTC, :mod:`tracker.schedule`), and its grading
+job runs on such a tick only when the repository variable :data:`WAKE_VARIABLE` names it;
+a job skipped by its ``if:`` costs nothing. Every run ends by naming (:func:`wake_slots`) the
+first :data:`SLOTS_PER_MOMENT` slots from :data:`SLOT_LEAD` before each short clock's next
+moment: GitHub starts a scheduled run minutes late, so the first of them to start comes soon
+after the moment, and the run it starts names the next moments' slots instead, leaving the
+others to be skipped. Writing the variable needs a token with the Variables permission
+(``TRACKER_WAKE_TOKEN``); without one no slot ever runs and the schedule stays the net.
+
+Pure parts (:func:`wakes_of`, :func:`earliest`, :func:`timer`, :func:`wake_slots`, :func:`slot_line`,
+:func:`slot_value`, :func:`allowance`, :func:`billed_minutes`, :func:`fell_due`,
+:func:`percentile`) take plain data; :func:`desk_wake`, :func:`desk_wakes`,
 :func:`record_spend` and :func:`month_spend` read and write the ledger.
 """
 
@@ -22,7 +34,7 @@ from __future__ import annotations
 import calendar
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -36,17 +48,23 @@ from tracker.views import TicketView
 
 __all__ = [
     "JOB_STARTUP_S",
+    "WAKE_VARIABLE",
     "Timer",
     "Wake",
     "allowance",
     "billed_minutes",
     "desk_wake",
+    "desk_wakes",
     "earliest",
     "fell_due",
     "month_spend",
     "percentile",
     "record_spend",
+    "slot_line",
+    "slot_value",
     "timer",
+    "wake_slots",
+    "wakes_of",
 ]
 
 SPEND_KEY = "runner_minutes"  # ledger meta: {"month": "YYYY-MM", "runs": n, "minutes": m}
@@ -54,6 +72,13 @@ NEVER = 1e17  # wake times at or beyond this are "nothing scheduled"
 # A job's start-up before the grader runs (runner set-up, checkout, hash-pinned install),
 # measured once from a clean install of requirements/grader.txt plus the grader (bench/latency.py).
 JOB_STARTUP_S = 34.0
+WAKE_VARIABLE = "TRACKER_WAKE"  # the repository variable naming the wake slots to run
+SLOT_STEP = 300  # seconds between wake slots
+SLOT_MINUTE = 2  # slots fall at minutes 2, 7, …, 57 of each UTC hour: never on a round minute
+SLOT_LEAD = 180  # GitHub starts a scheduled run minutes after its minute: a slot this early still starts after
+SLOTS_PER_MOMENT = 4  # bench/latency.py: the first of four ticks 5 minutes apart, each 3-30 min late
+SLOT_SPAN = SLOT_STEP * SLOTS_PER_MOMENT  # seconds: where blind runs come this often, no slot is named
+SLOT_AHEAD = 23 * 3600  # a slot's line fires daily: a moment further ahead is named by a later run
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,23 +105,21 @@ class Timer:
 REASONS = ("armed", "none", "beyond-horizon", "over-budget", "long-clock")
 
 
-def earliest(memos: Iterable[Memo], now: float) -> Wake | None:
-    """The first wake moment among ``memos``; one already past is ``now`` (it is due)."""
-    best: tuple[float, float] | None = None
-    for m in memos:
-        if not math.isfinite(m.wake) or m.wake >= NEVER:
-            continue
-        key = (max(m.wake, now), m.wake_limit if m.wake_limit is not None else math.inf)
-        if best is None or key < best:
-            best = key
-    if best is None:
-        return None
-    return Wake(best[0], best[1] if math.isfinite(best[1]) else None)
+def wakes_of(memos: Iterable[Memo], now: float) -> list[Wake]:
+    """Each memo's wake moment, one already past being ``now`` (it is due); none for a memo
+    with nothing scheduled."""
+    return [Wake(max(m.wake, now), m.wake_limit) for m in memos if math.isfinite(m.wake) and m.wake < NEVER]
 
 
-def desk_wake(store: Ledger, now: datetime, fresh: Mapping[int, Memo] = {}) -> Wake | None:
-    """The desk's next wake moment: the grader's memory of open tickets, ``fresh`` memos
-    (this run's, for every ticket it graded, touched or not) replacing what is stored."""
+def earliest(wakes: Iterable[Wake]) -> Wake | None:
+    """The first of ``wakes``; at the same moment, the shorter clock's."""
+    return min(wakes, key=lambda w: (w.at, math.inf if w.limit is None else w.limit), default=None)
+
+
+def desk_wakes(store: Ledger, now: datetime, fresh: Mapping[int, Memo] = {}) -> list[Wake]:
+    """Every open ticket's next wake moment from the grader's memory, incidents included,
+    ``fresh`` memos (this run's, for every ticket it graded, touched or not) replacing what is
+    stored."""
     with store.read() as db:
         rows = db.execute(
             "SELECT m.number, m.fingerprint, m.wake, m.involved, m.incident, m.wake_limit"
@@ -104,7 +127,51 @@ def desk_wake(store: Ledger, now: datetime, fresh: Mapping[int, Memo] = {}) -> W
         ).fetchall()
     memos = {n: Memo(fp, wake, bool(inv), inc, lim) for n, fp, wake, inv, inc, lim in rows}
     memos.update(fresh)
-    return earliest(memos.values(), now.timestamp())
+    return wakes_of(memos.values(), now.timestamp())
+
+
+def desk_wake(store: Ledger, now: datetime, fresh: Mapping[int, Memo] = {}) -> Wake | None:
+    """The desk's next wake moment: the earliest of :func:`desk_wakes`."""
+    return earliest(desk_wakes(store, now, fresh))
+
+
+def slot_line(at: float) -> str:
+    """The cron line (UTC) of the wake slot at epoch ``at``."""
+    utc = datetime.fromtimestamp(at, UTC)
+    return f"{utc.minute} {utc.hour} * * *"
+
+
+def wake_slots(
+    wakes: Iterable[Wake], now: datetime, runs: GitHubRuns, spent: float, hours: Collection[int]
+) -> tuple[str, ...]:
+    """The wake slots' cron lines this run names, soonest first: for each short clock's moment
+    within :data:`SLOT_AHEAD`, the first :data:`SLOTS_PER_MOMENT` slots from :data:`SLOT_LEAD`
+    before it that fall in the slot ``hours`` (UTC hours of the week, 0: Monday 00:00; the
+    schedule's, :mod:`tracker.schedule`). None where minutes are free (the timer meets every
+    moment) or once the month's spend has passed the budget pro-rated to ``now``."""
+    if not runs.minutes_per_month or spent > allowance(runs.minutes_per_month, now):
+        return ()
+    t = now.timestamp()
+    found: set[float] = set()
+    for w in wakes:
+        if w.limit is None or w.limit > runs.timer_short_clock or w.at > t + SLOT_AHEAD:
+            continue
+        offset = SLOT_MINUTE * 60
+        first = math.ceil((w.at - SLOT_LEAD - offset) / SLOT_STEP) * SLOT_STEP + offset
+        found.update(first + k * SLOT_STEP for k in range(SLOTS_PER_MOMENT))
+    return tuple(dict.fromkeys(slot_line(at) for at in sorted(found) if _week_hour(at) in hours))
+
+
+def _week_hour(at: float) -> int:
+    utc = datetime.fromtimestamp(at, UTC)
+    return utc.weekday() * 24 + utc.hour
+
+
+def slot_value(slots: Iterable[str]) -> str:
+    """The wake variable's value: each slot's cron line in brackets, as the workflow's ``if:``
+    looks for ``[<github.event.schedule>]``; ``none`` when there is none, so that the variable
+    is never empty."""
+    return "".join(f"[{line}]" for line in slots) or "none"
 
 
 def allowance(budget: int, now: datetime) -> float:

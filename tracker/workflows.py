@@ -45,6 +45,12 @@ COMMENT_FILTER = (
     "github.event_name != 'issue_comment' || "
     "(!github.event.issue.pull_request && github.event.comment.user.type != 'Bot')"
 )
+# Where minutes are billed, a wake slot's tick (a line ending in `* * *`, tracker.schedule) starts
+# the grading job only when the wake variable (tracker.wake) names it.
+SLOT_FILTER = (
+    "github.event_name != 'schedule' || !endsWith(github.event.schedule, ' * * *') || "
+    "contains(vars.TRACKER_WAKE, format('[{0}]', github.event.schedule))"
+)
 TIMER_SLACK_MIN = 10  # the timer job's time-out beyond github.timer_horizon: start-up and dispatch
 
 
@@ -88,6 +94,9 @@ def workflows(cfg: Config) -> dict[str, str]:
     values = {
         "header": HEADER,
         "lines": schedule.lines,
+        "slots": schedule.slots,
+        "slot_hours": len(schedule.slots) // 12,
+        "slot_filter": SLOT_FILTER,
         "tiers": schedule.tiers,
         "runs": schedule.runs_per_month,
         "minutes_per_month": cfg.github.minutes_per_month,

@@ -30,7 +30,7 @@ from tracker.cli.common import (
     zoned,
 )
 from tracker.config import Config
-from tracker.errors import DamagedStore, UsageError
+from tracker.errors import DamagedStore, HubError, UsageError
 from tracker.github_hub import DEFAULT_API_URL, GitHubHub
 from tracker.i18n import Translator
 from tracker.ledger import Ledger
@@ -274,6 +274,21 @@ def _event_from(name: str | None, path: str | None) -> tuple[str, dict[str, Any]
 @NOW_OPTION
 @click.option("--dry-run", is_flag=True, help="Print the plan (every action); write nothing to GitHub.")
 @click.option("--run-id", envvar="GITHUB_RUN_ID", show_envvar=True, help="An id for the action log.")
+@click.option(
+    "--wake-token",
+    envvar="TRACKER_WAKE_TOKEN",
+    show_envvar=True,
+    help="Where minutes are billed: a token with the repository's Variables permission, to name the "
+    "wake slots in the variable TRACKER_WAKE.",
+)
+@click.option(
+    "--wake-slots",
+    "found_slots",
+    envvar="TRACKER_WAKE_SLOTS",
+    show_envvar=True,
+    default="",
+    help="The variable TRACKER_WAKE as the workflow found it: an unchanged value is not written again.",
+)
 @VERBOSE_OPTION
 @JSON_OPTION
 def run_command(
@@ -282,6 +297,8 @@ def run_command(
     now: datetime,
     dry_run: bool,
     run_id: str | None,
+    wake_token: str | None,
+    found_slots: str,
     verbose: bool,
     as_json: bool,
     cfg: Config,
@@ -303,9 +320,10 @@ def run_command(
 
     summary, publish = _on_desk(cfg, conn, work, now=now if now_given() else None)
     announce_publish(publish)
-    _announce_wake(summary.as_dict(), cfg)
+    result = summary.as_dict() | {"wake_variable": _name_wake_slots(summary, cfg, conn, wake_token, found_slots)}
+    _announce_wake(result, cfg)
     if as_json:
-        print_json(summary.as_dict(), one_line=True)
+        print_json(result, one_line=True)
         return
     _ = Translator(cfg.locale)
     for name in summary.labels_created:
@@ -324,6 +342,32 @@ def run_command(
         kinds=kinds, done=done, errors=len(summary.failures),
     ) + _budget_line(summary.as_dict(), cfg.locale))  # fmt: skip
     _effects_lines(summary.as_dict(), cfg)
+    if result["wake_variable"].startswith("refused"):
+        click.echo(_("the wake slots were not named: %(why)s", why=result["wake_variable"]), err=True)
+
+
+def _name_wake_slots(summary: Any, cfg: Config, conn: dict[str, Any], token: str | None, found: str) -> str:
+    """Write the wake slots this run names into the variable TRACKER_WAKE, with the wake token.
+    Returns what happened: off (minutes are free), dry-run, unchanged, no-token, written, or
+    refused and why (the run's work stands; the schedule stays the net)."""
+    from tracker.wake import WAKE_VARIABLE, slot_value
+
+    if not cfg.github.minutes_per_month or summary.ignored:
+        return "off"
+    if summary.dry_run:
+        return "dry-run"
+    value = slot_value(summary.wake_slots)
+    if value == found:
+        return "unchanged"
+    if not token:
+        return "no-token"
+    options = {k: v for k, v in conn.items() if k not in ("db_path", "cfg", "token")}
+    try:
+        with _connect(cfg, token=token, **options) as hub:
+            hub.put_variable(WAKE_VARIABLE, value)
+    except HubError as exc:
+        return f"refused: {exc}"
+    return "written"
 
 
 def _effects_lines(result: dict[str, Any], cfg: Config) -> None:
@@ -391,6 +435,16 @@ def step_summary(result: dict[str, Any], cfg: Config) -> str:
         "over-budget": _("the month's minutes are past the pro-rated budget: the schedule meets it"),
         "long-clock": _("past the budget's share, the timer waits only for short clocks: the schedule meets it"),
     }
+    slots = {
+        "written": _("named %(n)s wake slots in TRACKER_WAKE", n=len(result["wake_slots"])),
+        "unchanged": _("the wake slots named in TRACKER_WAKE stand (%(n)s)", n=len(result["wake_slots"])),
+        "no-token": _("no wake slot named: the secret TRACKER_WAKE_TOKEN is not set"),
+    }
+    status = result.get("wake_variable", "off")
+    if status in slots:
+        lines.append(_("Wake slots: %(what)s.", what=slots[status]))
+    elif status.startswith("refused"):
+        lines.append(_("Wake slots: not named (%(why)s); the schedule meets the moments.", why=status))
     if result["wake_at"]:
         lines.append(_("Next wake moment: %(at)s (in %(s)s s); %(timer)s.", at=result["wake_at"],
                        s=result["wake_in"], timer=reasons[result["timer"]]))  # fmt: skip

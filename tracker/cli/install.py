@@ -93,9 +93,13 @@ def init(
     source = preset_path(preset)
     day = adopted.date() if adopted else datetime.now(ZoneInfo(load_config(source).timezone)).date()
     text = source.read_text(encoding="utf-8").rstrip("\n")
+    section = _github_section(action_ref, runs_on)
+    if re.search(r"(?m)^github:[ \t]*$", text):  # the preset's own github: section takes the keys
+        keys = section.split("github:\n", 1)[1].rstrip("\n")
+        text, section = re.sub(r"(?m)^github:[ \t]*$", lambda _: "github:\n" + keys, text, count=1), ""
     path.write_text(
         text + "\n\n# The day the desk was adopted: issues opened before it are tickets only once staff\n"
-        f"# give them a type or grade label.\nadopted: {day.isoformat()}\n" + _github_section(action_ref, runs_on),
+        f"# give them a type or grade label.\nadopted: {day.isoformat()}\n" + section,
         encoding="utf-8",
     )
     click.echo(f"wrote {path} from the {preset} preset; edit roles to name your people")
@@ -160,6 +164,12 @@ def workflows_command(cfg: Config, directory: Path, check: bool, minutes: bool) 
             "github.minutes_per_month: %(budget)s)",
             runs=s.runs_per_month, minutes=s.minutes_per_month, budget=s.budget,
         ))  # fmt: skip
+        if s.slots:
+            click.echo(_(
+                "plus %(n)s wake slots, every 5 minutes in %(hours)s UTC hours a day, each run only when the "
+                "variable TRACKER_WAKE names it (the secret TRACKER_WAKE_TOKEN writes it)",
+                n=len(s.slots), hours=len(s.slots) // 12,
+            ))  # fmt: skip
         return
     written = write_workflows(cfg, directory, check=check, source=str(config_path()))
     paths = format_names((str(p) for p in written), cfg.locale)
