@@ -25,12 +25,12 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from tracker.apply import ApplyReport, apply_plan
 from tracker.config import Config
-from tracker.desk import gradable
+from tracker.desk import RECENTLY_CLOSED, gradable
 from tracker.engine import Context, Memo, assess_all, grade
 from tracker.errors import BudgetExhausted, UsageError
 from tracker.gcpause import paused_gc
@@ -67,7 +67,6 @@ from tracker.wake import (
     wake_slots,
 )
 
-RECENTLY_CLOSED = timedelta(days=30)
 EVENT_NAMES = ("issues", "issue_comment")
 MAX_GONE_PER_RUN = 5
 _FALLBACK_COLOR = "ededed"
@@ -158,12 +157,7 @@ def grading_set(
     With ``restless_for``, only those the grader's memory cannot vouch for (see
     :func:`tracker.desk.gradable`).
     """
-    if restless_for is not None:
-        tickets = {t.number: t for t in gradable(store, now, restless_for=restless_for)}
-    else:
-        tickets = {t.number: t for t in store.tickets(state="open")}
-        for t in store.tickets(state="closed", updated_since=now - RECENTLY_CLOSED):
-            tickets.setdefault(t.number, t)
+    tickets = {t.number: t for t in gradable(store, now, restless_for=restless_for)}
     extra = set(also) - set(tickets)
     if extra:
         for t in store.tickets(numbers=extra):
