@@ -32,7 +32,9 @@ def test_init_writes_the_policy_the_forms_and_the_workflows(tmp_path: Path, monk
     assert out == (
         "wrote tracker.yml from the desk preset; edit roles to name your people\n"
         "wrote 5 issue forms in .github/ISSUE_TEMPLATE\n"
-        "wrote .github/workflows/grader.yml, .github/workflows/publish.yml\n" + NO_LABELS
+        "wrote .github/workflows/grader.yml, .github/workflows/publish.yml\n"
+        "the grader workflow has wake slots: save a token with this repository's Variables: read and write as "
+        'the secret TRACKER_WAKE_TOKEN, or no slot ever runs (docs/install-github.md, "What it costs")\n' + NO_LABELS
     )
     cfg = load_config(tmp_path / "tracker.yml")
     assert (cfg.github.action, cfg.github.runs_on, cfg.github.minutes_per_month) == (REF, ["ubuntu-latest"], 2000)
@@ -152,10 +154,16 @@ def test_every_preset_makes_workflows_that_use_the_action(preset: str, tmp_path:
     from tracker.workflows import workflows
 
     text = tmp_path / "tracker.yml"
-    assert run(["init", "--preset", preset, "--action-ref", REF], tmp_path)[0] == 0
+    code, out, _ = run(["init", "--preset", preset, "--action-ref", REF], tmp_path)
+    assert code == 0
     cfg = load_config(text)
     files = workflows(cfg)
     grader = yaml.safe_load(files["grader.yml"])
+    slots = [e["cron"] for e in grader[True]["schedule"] if e["cron"].endswith(" * * *")]  # YAML 1.1: on is True
+    told = "the grader workflow has wake slots: save a token with this repository's Variables" in out
+    assert told == bool(slots) == (preset != "club")  # the club's hours are run every 20 minutes: no slot
+    if slots:
+        assert grader["jobs"]["grade"]["steps"][1]["with"]["wake-token"] == "${{ secrets.TRACKER_WAKE_TOKEN }}"
     assert grader["jobs"]["grade"]["concurrency"] == {"group": "grader", "cancel-in-progress": False}
     assert [s.get("uses") for s in grader["jobs"]["grade"]["steps"]][1] == REF
     assert [s.get("uses") for s in grader["jobs"]["timer"]["steps"]][1] == REF

@@ -109,6 +109,12 @@ def init(
     click.echo(f"wrote {len(forms)} issue forms in {root / FORMS_DIR}")
     flows = write_workflows(cfg, root / WORKFLOWS_DIR)
     click.echo(f"wrote {', '.join(str(p) for p in flows)}")
+    from tracker.schedule import schedule_for
+
+    if schedule_for(cfg).slots:
+        click.echo("the grader workflow has wake slots: save a token with this repository's Variables: read and "
+                   "write as the secret TRACKER_WAKE_TOKEN, or no slot ever runs (docs/install-github.md, "
+                   "\"What it costs\")")  # fmt: skip
     if unset_action(cfg):
         click.echo(
             f"warning: github.action is still {ACTION_PLACEHOLDER}: set it to the grader action "
