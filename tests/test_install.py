@@ -184,6 +184,6 @@ def test_the_install_guide_states_the_minutes_each_preset_costs() -> None:
         intervals = "; ".join(f"{t.step} min in {t.hours} h (shortest clock {t.shortest:,} min)" for t in s.tiers)
         expected.append(
             f"| `{preset}` | {s.manned_hours_per_week} | {intervals} | {s.runs_per_month:,} | {s.minutes_per_month:,} "
-            f"| {len(s.slots) // 12} |"
+            f"| {s.slot_hours_a_day} |"
         )
     assert rows == expected

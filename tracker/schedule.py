@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 
 from tracker.calendar import WORKING, day_pieces
 from tracker.config import CalendarSpec, Clock, Config, DaySchedule, Split
-from tracker.wake import SLOT_MINUTE, SLOT_SPAN, SLOT_STEP
+from tracker.wake import SLOT_MINUTE, SLOT_SPAN, SLOT_STEP, slot_cron
 
 WEEK = 7 * 1440  # minutes; minute 0 is Monday 00:00
 MONTH_DAYS = 30
@@ -83,6 +83,11 @@ class Schedule:
     minutes_per_month: int  # each run billed as one minute
     budget: int  # the schedule's share of github.minutes_per_month
     fits: bool  # runs_per_month within the budget (False only when even the longest step is too dense)
+
+    @property
+    def slot_hours_a_day(self) -> int:
+        """The UTC hours of the day that have wake slots."""
+        return len({h % 24 for h in self.slot_hours})
 
 
 def _schedules(spec: CalendarSpec, weekday: int, *, usual: bool = False) -> list[DaySchedule]:
@@ -184,7 +189,7 @@ def _off_peak(minute: int) -> int:
     return m if m % 5 else m + 1
 
 
-def _slots(steps: Mapping[int, int], starts: set[int]) -> tuple[set[int], set[int]]:
+def _runs(steps: Mapping[int, int], starts: set[int]) -> tuple[set[int], set[int]]:
     """The runs of the week (minutes) for each hour's interval, and the period starts among no run."""
     grid: set[int] = set()
     for hour, step in steps.items():
@@ -320,7 +325,7 @@ def slot_lines(hours: Iterable[int]) -> tuple[str, ...]:
     """A wake slot's line for every five minutes of each UTC hour of the day among ``hours``
     (hours of the week)."""
     minutes = range(SLOT_MINUTE, 60, SLOT_STEP // 60)
-    return tuple(f"{m} {h} * * *" for h in sorted({h % 24 for h in hours}) for m in minutes)
+    return tuple(slot_cron(h, m) for h in sorted({h % 24 for h in hours}) for m in minutes)
 
 
 def grader_schedule(
@@ -347,7 +352,7 @@ def grader_schedule(
     chosen = None
     for scale in scales:
         steps = _steps(shortest, scale, rare)
-        grid, extra = _slots(steps, starts)
+        grid, extra = _runs(steps, starts)
         runs_month = round((len(grid) + len(extra)) * MONTH_DAYS / 7)
         chosen = (steps, grid, extra, runs_month)
         if runs_month <= budget or minutes_per_month == 0:

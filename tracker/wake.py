@@ -60,6 +60,7 @@ __all__ = [
     "month_spend",
     "percentile",
     "record_spend",
+    "slot_cron",
     "slot_line",
     "slot_value",
     "timer",
@@ -135,10 +136,16 @@ def desk_wake(store: Ledger, now: datetime, fresh: Mapping[int, Memo] = {}) -> W
     return earliest(desk_wakes(store, now, fresh))
 
 
+def slot_cron(hour: int, minute: int) -> str:
+    """A wake slot's cron line (UTC): every day at ``hour``:``minute``. Only a slot's line ends
+    in ``* * *`` (the workflow's ``if:`` tells them so)."""
+    return f"{minute} {hour} * * *"
+
+
 def slot_line(at: float) -> str:
-    """The cron line (UTC) of the wake slot at epoch ``at``."""
+    """The cron line of the wake slot at epoch ``at``."""
     utc = datetime.fromtimestamp(at, UTC)
-    return f"{utc.minute} {utc.hour} * * *"
+    return slot_cron(utc.hour, utc.minute)
 
 
 def wake_slots(
@@ -151,12 +158,11 @@ def wake_slots(
     moment) or once the month's spend has passed the budget pro-rated to ``now``."""
     if not runs.minutes_per_month or spent > allowance(runs.minutes_per_month, now):
         return ()
-    t = now.timestamp()
+    t, offset = now.timestamp(), SLOT_MINUTE * 60
     found: set[float] = set()
     for w in wakes:
         if w.limit is None or w.limit > runs.timer_short_clock or w.at > t + SLOT_AHEAD:
             continue
-        offset = SLOT_MINUTE * 60
         first = math.ceil((w.at - SLOT_LEAD - offset) / SLOT_STEP) * SLOT_STEP + offset
         found.update(first + k * SLOT_STEP for k in range(SLOTS_PER_MOMENT))
     return tuple(dict.fromkeys(slot_line(at) for at in sorted(found) if _week_hour(at) in hours))

@@ -95,7 +95,7 @@ def workflows(cfg: Config) -> dict[str, str]:
         "header": HEADER,
         "lines": schedule.lines,
         "slots": schedule.slots,
-        "slot_hours": len(schedule.slots) // 12,
+        "slot_hours_a_day": schedule.slot_hours_a_day,
         "slot_filter": SLOT_FILTER,
         "tiers": schedule.tiers,
         "runs": schedule.runs_per_month,

@@ -174,7 +174,7 @@ def workflows_command(cfg: Config, directory: Path, check: bool, minutes: bool) 
             click.echo(_(
                 "plus %(n)s wake slots, every 5 minutes in %(hours)s UTC hours a day, each run only when the "
                 "variable TRACKER_WAKE names it (the secret TRACKER_WAKE_TOKEN writes it)",
-                n=len(s.slots), hours=len(s.slots) // 12,
+                n=len(s.slots), hours=s.slot_hours_a_day,
             ))  # fmt: skip
         return
     written = write_workflows(cfg, directory, check=check, source=str(config_path()))
