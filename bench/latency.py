@@ -24,7 +24,7 @@ reminders and to-do notes it posted. The model, from GitHub's documentation:
   :func:`tracker.wake.wake_slots` names them (one request when the value changes), as a desk
   with the secret ``TRACKER_WAKE_TOKEN`` does.
 * The timer (configurations ``unlimited`` and ``budget``): after each grading job the real
-  :func:`tracker.wake.desk_wake` and :func:`tracker.wake.timer` decide; an armed timer job
+  :func:`tracker.wake.desk_wakes`, :func:`tracker.wake.earliest` and :func:`tracker.wake.timer` decide; an armed timer job
   (its own concurrency group, cancel-in-progress) starts 5-15 s later plus its start-up,
   sleeps until ``timer_lead`` before the wake moment and dispatches the grader.
 
@@ -72,8 +72,8 @@ from tracker.schedule import schedule_for
 from tracker.wake import (
     JOB_STARTUP_S,
     billed_minutes,
-    desk_wake,
     desk_wakes,
+    earliest,
     fell_due,
     percentile,
     slot_line,
@@ -180,6 +180,13 @@ def _dt(t: float) -> datetime:
     return datetime.fromtimestamp(t).astimezone()
 
 
+def _late(rng: random.Random, tick: float) -> float | None:
+    """How late GitHub starts a schedule tick: 3-30 min, up to 15 more at minute 0; None: dropped (2 %)."""
+    if rng.random() < 0.02:
+        return None
+    return rng.uniform(180, 1800) + (rng.uniform(0, 900) if _dt(tick).minute == 0 else 0)
+
+
 def _perform(sim: Sim, t: float, key: str, s: Step) -> int | None:
     cfg, store = sim.cfg, sim.store
     now = _dt(t)
@@ -241,11 +248,12 @@ def _grade(sim: Sim, t: float, run: Run, ctx: Context) -> None:
     sim.at(end, "end", run)
     if sim.config == "schedule":
         return
-    named = frozenset(wake_slots(desk_wakes(sim.store, now, fresh), now, sim.runs, sim.minutes, sim.slot_hours))
+    wakes = desk_wakes(sim.store, now, fresh)
+    named = frozenset(wake_slots(wakes, now, sim.runs, sim.minutes, sim.slot_hours))
     if named != sim.named:
         sim.named = named
         _count(sim, end, 1)
-    wake = desk_wake(sim.store, now, fresh)
+    wake = earliest(wakes)
     decided = timer(wake, now, sim.runs, sim.minutes)
     if decided.arm:
         if sim.timer_id:
@@ -289,13 +297,12 @@ def simulate(preset: str, config: str, days: int, seed: int) -> dict[str, Any]:
                     sim.at(t + offset, "human", (f"p{k}", s))
         for moment in scheduled_runs(lines, datetime.fromtimestamp(start, UTC), days):
             tick = moment.timestamp()
-            if rng.random() >= 0.02:
-                delay = rng.uniform(180, 1800) + (rng.uniform(0, 900) if _dt(tick).minute == 0 else 0)
-                sim.at(tick + delay, "arrive", Run("scheduled"))
+            if (late := _late(rng, tick)) is not None:
+                sim.at(tick + late, "arrive", Run("scheduled"))
         for moment in scheduled_runs(slots, datetime.fromtimestamp(start, UTC), days) if slots else ():
             tick = moment.timestamp()
-            if rng.random() >= 0.02:
-                sim.at(tick + rng.uniform(180, 1800), "slot", slot_line(tick))
+            if (late := _late(rng, tick)) is not None:
+                sim.at(tick + late, "slot", slot_line(tick))
         while sim.queue:
             t, _, kind, data = heapq.heappop(sim.queue)
             if t > stop:

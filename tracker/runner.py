@@ -59,8 +59,8 @@ from tracker.sync import (
 from tracker.wake import (
     JOB_STARTUP_S,
     billed_minutes,
-    desk_wake,
     desk_wakes,
+    earliest,
     fell_due,
     record_spend,
     timer,
@@ -293,7 +293,8 @@ def _wake(
     """The run's deliveries and their lateness, the desk's next wake moment, the timer, the spend."""
     if any(kind_of(p) in _TIMED for a in plan.actions if isinstance(a, PostComment) for p in parts_of(a.key)):
         summary.late = [(k, (summary.now - at).total_seconds()) for k, at, _ in fell_due(views(), plan.actions)]
-    wake = desk_wake(store, summary.now, fresh)
+    wakes = desk_wakes(store, summary.now, fresh)
+    wake = earliest(wakes)
     if wake is not None:
         summary.wake_at, summary.wake_limit = wake.moment, wake.limit
     if summary.dry_run:
@@ -309,7 +310,6 @@ def _wake(
     summary.timer, summary.timer_sleep = decided.reason, decided.sleep
     if cfg.github.minutes_per_month:
         hours = schedule_for(cfg).slot_hours
-        wakes = desk_wakes(store, summary.now, fresh)
         summary.wake_slots = wake_slots(wakes, summary.now, cfg.github, summary.month_minutes, hours)
 
 

@@ -2,8 +2,8 @@
 
 GitHub runs ``schedule`` late (minutes, more at the top of the hour) and drops ticks, so a
 5-minute clock waiting for the next tick escalates late. Every ``tracker run`` therefore ends
-knowing the desk's next wake moment (:func:`desk_wake`: the earliest wake time in the
-grader's memory over the open tickets, incidents included). When it is near,
+knowing the desk's next wake moment (the :func:`earliest` of :func:`desk_wakes`: the first
+wake time in the grader's memory over the open tickets, incidents included). When it is near,
 :func:`timer` decides whether a timer job should sleep until just before it and dispatch the
 grader (README, "On time"). Where runner minutes are billed, the timer spends by a simple
 rule: the budget is pro-rated to the moment; below ``timer_share`` of that it arms for
@@ -25,7 +25,7 @@ others to be skipped. Writing the variable needs a token with the Variables perm
 
 Pure parts (:func:`wakes_of`, :func:`earliest`, :func:`timer`, :func:`wake_slots`, :func:`slot_line`,
 :func:`slot_value`, :func:`allowance`, :func:`billed_minutes`, :func:`fell_due`,
-:func:`percentile`) take plain data; :func:`desk_wake`, :func:`desk_wakes`,
+:func:`percentile`) take plain data; :func:`desk_wakes`,
 :func:`record_spend` and :func:`month_spend` read and write the ledger.
 """
 
@@ -53,7 +53,6 @@ __all__ = [
     "Wake",
     "allowance",
     "billed_minutes",
-    "desk_wake",
     "desk_wakes",
     "earliest",
     "fell_due",
@@ -129,11 +128,6 @@ def desk_wakes(store: Ledger, now: datetime, fresh: Mapping[int, Memo] = {}) -> 
     memos = {n: Memo(fp, wake, bool(inv), inc, lim) for n, fp, wake, inv, inc, lim in rows}
     memos.update(fresh)
     return wakes_of(memos.values(), now.timestamp())
-
-
-def desk_wake(store: Ledger, now: datetime, fresh: Mapping[int, Memo] = {}) -> Wake | None:
-    """The desk's next wake moment: the earliest of :func:`desk_wakes`."""
-    return earliest(desk_wakes(store, now, fresh))
 
 
 def slot_cron(hour: int, minute: int) -> str:
